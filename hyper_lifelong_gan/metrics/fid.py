@@ -14,6 +14,7 @@ classifier's features as `fid_classifier` (`fid_metric_key`); the two are not
 comparable and one is never passed off as the other.
 """
 
+import contextlib
 import os
 import warnings
 
@@ -243,6 +244,17 @@ INCEPTION_IMAGE_SIZE = 299
 INCEPTION_FEATURE_DIM = 2048
 
 
+@contextlib.contextmanager
+def float32_dtype_policy():
+    """Builds the metric networks in float32 even under a global mixed-precision policy."""
+    previous_policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+
+
 class InceptionWeightsUnavailable(Exception):
     """The ImageNet Inception weights are neither in Keras' cache nor given."""
 
@@ -328,17 +340,13 @@ class InceptionFeatures:
             raise ValueError(f"weights must be 'imagenet' or None; got {weights!r}.")
         # Features are compared across runs, so build in float32 whatever mixed
         # precision policy the caller has set.
-        previous_policy = keras.config.dtype_policy()
-        keras.config.set_dtype_policy("float32")
-        try:
+        with float32_dtype_policy():
             self.model = keras.applications.InceptionV3(
                 include_top=False,
                 weights=weights_file,
                 input_shape=(INCEPTION_IMAGE_SIZE, INCEPTION_IMAGE_SIZE, 3),
                 pooling="avg",
             )
-        finally:
-            keras.config.set_dtype_policy(previous_policy)
 
     @tf.function(reduce_retracing=True)
     def _features(self, images):
