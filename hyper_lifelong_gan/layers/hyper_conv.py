@@ -1,0 +1,298 @@
+"""Hyper-factorized convolutions: the filters of task i are generated, not stored."""
+
+import math
+
+import keras
+from keras import ops
+
+
+def _pair(value, name):
+    if isinstance(value, int):
+        return (value, value)
+    value = tuple(value)
+    if len(value) != 2 or not all(isinstance(v, int) for v in value):
+        raise ValueError(f"`{name}` must be an int or a pair of ints, got {value!r}.")
+    return value
+
+
+class _HyperKernel(keras.layers.Layer):
+    """Shared machinery of `HyperConv2D` and `HyperConv2DTranspose`.
+
+    Holds the shared weight matrix W, the per-task filter generators H_i and the
+    per-task coefficients C_i, and turns them into the kernel of one task
+    (eqs. 1-4 of the paper):
+
+        B_i = H_i(z)                    (k*k, K)     eq. 3
+        W_i = C_i @ W                   (K, c_in*c_out)  eq. 4
+        F_i = reshape(B_i @ W_i)        (k, k, c_in, c_out) or (k, k, c_out, c_in)
+
+    Subclasses only say how the flat filter is laid out and how it is applied.
+    """
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        num_tasks=1,
+        num_bases=7,
+        z_dim=64,
+        hidden_units=64,
+        dynamic_base_filters=True,
+        task_specific_base_filters=True,
+        task_coefficients=True,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if filters < 1 or num_tasks < 1 or num_bases < 1 or z_dim < 1 or hidden_units < 1:
+            raise ValueError(
+                "`filters`, `num_tasks`, `num_bases`, `z_dim` and `hidden_units` must be "
+                f"positive, got {filters}, {num_tasks}, {num_bases}, {z_dim}, {hidden_units}."
+            )
+        if padding not in ("valid", "same"):
+            raise ValueError(f"`padding` must be 'valid' or 'same', got {padding!r}.")
+        self.filters = filters
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.padding = padding
+        self.num_tasks = num_tasks
+        self.num_bases = num_bases
+        self.z_dim = z_dim
+        self.hidden_units = hidden_units
+        self.dynamic_base_filters = dynamic_base_filters
+        self.task_specific_base_filters = task_specific_base_filters
+        self.task_coefficients = task_coefficients
+
+    @property
+    def num_filter_generators(self):
+        return self.num_tasks if self.task_specific_base_filters else 1
+
+    def build(self, input_shape):
+        in_channels = input_shape[-1]
+        if in_channels is None:
+            raise ValueError("The channel dimension of the input must be known.")
+        self.in_channels = in_channels
+        kernel_area = self.kernel_size[0] * self.kernel_size[1]
+        # Variance bookkeeping: H_i emits base filters of unit variance (z ~ N(0, I),
+        # LeCun then He initialisation), so W gets the He variance of a conventional
+        # kernel spread over K bases: Var(F) = K * Var(W) = 2 / fan_in.
+        fan_in = kernel_area * in_channels
+        self.shared_weight = self.add_weight(
+            name="shared_weight",
+            shape=(self.num_bases, in_channels * self.filters),
+            initializer=keras.initializers.RandomNormal(
+                stddev=math.sqrt(2.0 / (fan_in * self.num_bases))
+            ),
+        )
+        self.filter_generators = []
+        for index in range(self.num_filter_generators):
+            prefix = f"task_{index}" if self.task_specific_base_filters else "shared"
+            if self.dynamic_base_filters:
+                weights = (
+                    self.add_weight(
+                        name=f"{prefix}_hidden_kernel",
+                        shape=(self.z_dim, self.hidden_units),
+                        initializer="lecun_normal",
+                    ),
+                    self.add_weight(
+                        name=f"{prefix}_hidden_bias",
+                        shape=(self.hidden_units,),
+                        initializer="zeros",
+                    ),
+                    self.add_weight(
+                        name=f"{prefix}_output_kernel",
+                        shape=(self.hidden_units, kernel_area * self.num_bases),
+                        initializer="he_normal",
+                    ),
+                    self.add_weight(
+                        name=f"{prefix}_output_bias",
+                        shape=(kernel_area * self.num_bases,),
+                        initializer="zeros",
+                    ),
+                )
+            else:
+                weights = (
+                    self.add_weight(
+                        name=f"{prefix}_base_filters",
+                        shape=(kernel_area, self.num_bases),
+                        initializer="random_normal",
+                    ),
+                )
+            self.filter_generators.append(weights)
+        self.coefficients = []
+        if self.task_coefficients:
+            for index in range(self.num_tasks):
+                self.coefficients.append(
+                    self.add_weight(
+                        name=f"task_{index}_coefficients",
+                        shape=(self.num_bases, self.num_bases),
+                        initializer="identity",
+                    )
+                )
+
+    def task_weights(self, task):
+        """The variables that only task `task` uses (its H_i and C_i)."""
+        weights = []
+        if self.task_specific_base_filters:
+            weights.extend(self.filter_generators[task])
+        if self.task_coefficients:
+            weights.append(self.coefficients[task])
+        return weights
+
+    def base_filters(self, task, z):
+        """B_i = H_i(z), shape (k*k, K); eq. 3 (or the learned B_i of the ablation)."""
+        weights = self.filter_generators[task if self.task_specific_base_filters else 0]
+        kernel_area = self.kernel_size[0] * self.kernel_size[1]
+        if not self.dynamic_base_filters:
+            return weights[0]
+        hidden_kernel, hidden_bias, output_kernel, output_bias = weights
+        z = ops.reshape(ops.cast(z, self.compute_dtype), (1, self.z_dim))
+        hidden = ops.relu(ops.matmul(z, hidden_kernel) + hidden_bias)
+        bases = ops.matmul(hidden, output_kernel) + output_bias
+        return ops.reshape(bases, (kernel_area, self.num_bases))
+
+    def flat_kernel(self, task, z):
+        """B_i @ (C_i @ W), shape (k*k, c_in*c_out); eqs. 2 and 4."""
+        self._check_task(task)
+        combination = self.shared_weight
+        if self.task_coefficients:
+            combination = ops.matmul(self.coefficients[task], combination)
+        return ops.matmul(self.base_filters(task, z), combination)
+
+    def _check_task(self, task):
+        if not 0 <= task < self.num_tasks:
+            raise ValueError(
+                f"Layer {self.name!r} serves tasks 0..{self.num_tasks - 1}, got task={task}."
+            )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=self.filters,
+            kernel_size=self.kernel_size,
+            strides=self.strides,
+            padding=self.padding,
+            num_tasks=self.num_tasks,
+            num_bases=self.num_bases,
+            z_dim=self.z_dim,
+            hidden_units=self.hidden_units,
+            dynamic_base_filters=self.dynamic_base_filters,
+            task_specific_base_filters=self.task_specific_base_filters,
+            task_coefficients=self.task_coefficients,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="hyper_lifelong_gan")
+class HyperConv2D(_HyperKernel):
+    """2D convolution whose filters are generated per task (Hyper-LifelongGAN, eqs. 1-4).
+
+    The filter of task i is `reshape(H_i(z) @ (C_i @ W))`: a shared weight matrix
+    W (K x c_in*c_out), a per-task filter generator H_i (an MLP z -> hidden (ReLU)
+    -> k*k*K) and per-task coefficients C_i (K x K, identity at start). Everything
+    per task is small; W is the bulk and is shared. There is no bias: every
+    convolution of the generator is followed by instance normalisation.
+
+    Args:
+        filters: number of output channels c_out.
+        kernel_size: int or pair, the spatial size k of the filter.
+        strides: int or pair.
+        padding: "valid" or "same".
+        num_tasks: how many tasks this layer serves (the model is rebuilt with one
+            more when a task is added; see `models.grow_generator`).
+        num_bases: K, the number of base filters (paper: 7).
+        z_dim: length of the noise vector z (paper: 64).
+        hidden_units: hidden size of the filter generator MLP (paper: 64).
+        dynamic_base_filters: generate base filters from z with an MLP (True), or
+            learn them directly (the "dynamic base filters" ablation of Table 3).
+        task_specific_base_filters: one filter generator per task (True), or one
+            shared by every task (Table 3).
+        task_coefficients: use per-task coefficients C_i (True) or C_i = I (Table 3).
+
+    Call arguments:
+        inputs: a 4D tensor, channels last.
+        task: the index of the task (a Python int).
+        z: the noise vector, shape (z_dim,); the same z must be given to the teacher
+            and the student during distillation.
+
+    Example:
+    >>> layer = HyperConv2D(8, 3, padding="same", num_tasks=2)
+    >>> y = layer(keras.ops.ones((1, 16, 16, 4)), task=1, z=keras.ops.ones((64,)))
+
+    Reference: Zhai, Chen, Mori, "Hyper-LifelongGAN: Scalable Lifelong Learning
+    for Image Conditioned Generation", CVPR 2021, section 3.1.
+    """
+
+    def kernel(self, task, z):
+        """The 4D filter F_i of task `task`, shape (k, k, c_in, c_out)."""
+        return ops.reshape(
+            self.flat_kernel(task, z),
+            (*self.kernel_size, self.in_channels, self.filters),
+        )
+
+    def call(self, inputs, task=0, z=None):
+        kernel = self.kernel(task, z)
+        return ops.conv(inputs, kernel, strides=self.strides, padding=self.padding)
+
+    def compute_output_shape(self, input_shape):
+        return _conv_output_shape(input_shape, self.filters, self.kernel_size, self.strides, self.padding)
+
+
+@keras.saving.register_keras_serializable(package="hyper_lifelong_gan")
+class HyperConv2DTranspose(_HyperKernel):
+    """Transposed 2D convolution with per-task generated filters.
+
+    The same factorisation as `HyperConv2D` (see there for every argument); the
+    generated filter is laid out as (k, k, c_out, c_in), as a transposed
+    convolution wants it. With padding="same" a stride-s layer multiplies the
+    spatial size by exactly s.
+    """
+
+    def kernel(self, task, z):
+        """The 4D filter F_i of task `task`, shape (k, k, c_out, c_in)."""
+        flat = self.flat_kernel(task, z)
+        kernel = ops.reshape(flat, (*self.kernel_size, self.in_channels, self.filters))
+        return ops.transpose(kernel, (0, 1, 3, 2))
+
+    def call(self, inputs, task=0, z=None):
+        return _conv_transpose(inputs, self.kernel(task, z), self.strides, self.padding)
+
+    def compute_output_shape(self, input_shape):
+        return _conv_transpose_output_shape(input_shape, self.filters, self.kernel_size, self.strides, self.padding)
+
+
+def _conv_transpose(inputs, kernel, strides, padding):
+    # output_padding makes "same" produce exactly in * stride for odd kernels.
+    output_padding = None
+    if padding == "same":
+        output_padding = tuple(s - 1 for s in strides)
+    return ops.conv_transpose(
+        inputs, kernel, strides=strides, padding=padding, output_padding=output_padding
+    )
+
+
+def _conv_output_shape(input_shape, filters, kernel_size, strides, padding):
+    batch, height, width, _ = input_shape
+    sizes = []
+    for size, k, s in zip((height, width), kernel_size, strides):
+        if size is None:
+            sizes.append(None)
+        elif padding == "same":
+            sizes.append(-(-size // s))
+        else:
+            sizes.append((size - k) // s + 1)
+    return (batch, *sizes, filters)
+
+
+def _conv_transpose_output_shape(input_shape, filters, kernel_size, strides, padding):
+    batch, height, width, _ = input_shape
+    sizes = []
+    for size, k, s in zip((height, width), kernel_size, strides):
+        if size is None:
+            sizes.append(None)
+        elif padding == "same":
+            sizes.append(size * s)
+        else:
+            sizes.append((size - 1) * s + k)
+    return (batch, *sizes, filters)

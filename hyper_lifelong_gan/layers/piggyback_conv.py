@@ -1,0 +1,142 @@
+"""PiggybackGAN convolutions: new filters per task, plus combinations of frozen ones."""
+
+import math
+
+import keras
+from keras import ops
+
+from hyper_lifelong_gan.layers.hyper_conv import (
+    _conv_output_shape,
+    _conv_transpose,
+    _conv_transpose_output_shape,
+    _pair,
+)
+
+
+class _PiggybackKernel(keras.layers.Layer):
+    """Per-task filters of PiggybackGAN (Zhai et al., ECCV 2020).
+
+    Task 0 owns a conventional kernel of c_out filters. Every later task t owns
+    ceil(lambda * c_out) unconstrained new filters and a matrix that combines the
+    frozen filter bank of earlier tasks into the remaining c_out - ceil(lambda * c_out)
+    filters. The bank of task t holds task 0's filters and the unconstrained
+    filters of tasks 1..t-1 (the combined filters of earlier tasks are linear in the
+    bank already, so they add nothing to it). Gradients never reach the bank from
+    task t, so earlier tasks' outputs are preserved exactly.
+    """
+
+    transposed = False
+
+    def __init__(
+        self, filters, kernel_size, strides=1, padding="valid", num_tasks=1, unconstrained_fraction=0.5, **kwargs
+    ):
+        super().__init__(**kwargs)
+        if not 0.0 < unconstrained_fraction <= 1.0:
+            raise ValueError(f"`unconstrained_fraction` must be in (0, 1], got {unconstrained_fraction}.")
+        if padding not in ("valid", "same"):
+            raise ValueError(f"`padding` must be 'valid' or 'same', got {padding!r}.")
+        self.filters = filters
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.padding = padding
+        self.num_tasks = num_tasks
+        self.unconstrained_fraction = unconstrained_fraction
+
+    @property
+    def new_filters_per_task(self):
+        return math.ceil(self.unconstrained_fraction * self.filters)
+
+    def build(self, input_shape):
+        in_channels = input_shape[-1]
+        self.in_channels = in_channels
+        fan_in = self.kernel_size[0] * self.kernel_size[1] * in_channels
+        kernel_init = keras.initializers.RandomNormal(stddev=math.sqrt(2.0 / fan_in))
+        new = self.new_filters_per_task
+        combined = self.filters - new
+        self.unconstrained = [
+            self.add_weight(
+                name="task_0_kernel", shape=(*self.kernel_size, in_channels, self.filters), initializer=kernel_init
+            )
+        ]
+        self.combinations = [None]
+        for task in range(1, self.num_tasks):
+            self.unconstrained.append(
+                self.add_weight(
+                    name=f"task_{task}_unconstrained",
+                    shape=(*self.kernel_size, in_channels, new),
+                    initializer=kernel_init,
+                )
+            )
+            bank_size = self.filters + (task - 1) * new
+            combination = None
+            if combined:
+                # Each combined filter starts as an average of bank filters of
+                # matching scale: unit column norm keeps the He variance.
+                combination = self.add_weight(
+                    name=f"task_{task}_combination",
+                    shape=(bank_size, combined),
+                    initializer=keras.initializers.RandomNormal(stddev=1.0 / math.sqrt(bank_size)),
+                )
+            self.combinations.append(combination)
+
+    def task_weights(self, task):
+        return [w for w in (self.unconstrained[task], self.combinations[task]) if w is not None]
+
+    def kernel(self, task):
+        """The filters of task `task`, laid out (k, k, c_in, c_out)."""
+        if not 0 <= task < self.num_tasks:
+            raise ValueError(f"Layer {self.name!r} serves tasks 0..{self.num_tasks - 1}, got task={task}.")
+        if task == 0:
+            return self.unconstrained[0]
+        bank = ops.stop_gradient(ops.concatenate(self.unconstrained[:task], axis=-1))
+        parts = [self.unconstrained[task]]
+        if self.combinations[task] is not None:
+            parts.append(ops.einsum("hwib,bo->hwio", bank, self.combinations[task]))
+        return ops.concatenate(parts, axis=-1)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=self.filters,
+            kernel_size=self.kernel_size,
+            strides=self.strides,
+            padding=self.padding,
+            num_tasks=self.num_tasks,
+            unconstrained_fraction=self.unconstrained_fraction,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="hyper_lifelong_gan")
+class PiggybackConv2D(_PiggybackKernel):
+    """2D convolution (no bias) with PiggybackGAN's per-task filters.
+
+    Args:
+        filters, kernel_size, strides, padding: as in `keras.layers.Conv2D`.
+        num_tasks: how many tasks the layer serves.
+        unconstrained_fraction: lambda, the share of each later task's filters that
+            are new and unconstrained (paper: 0.5).
+
+    Call arguments:
+        inputs: a 4D tensor, channels last.
+        task: the index of the task (a Python int).
+        z: ignored.
+    """
+
+    def call(self, inputs, task=0, z=None):
+        return ops.conv(inputs, self.kernel(task), strides=self.strides, padding=self.padding)
+
+    def compute_output_shape(self, input_shape):
+        return _conv_output_shape(input_shape, self.filters, self.kernel_size, self.strides, self.padding)
+
+
+@keras.saving.register_keras_serializable(package="hyper_lifelong_gan")
+class PiggybackConv2DTranspose(_PiggybackKernel):
+    """Transposed convolution with PiggybackGAN's per-task filters (see `PiggybackConv2D`)."""
+
+    def call(self, inputs, task=0, z=None):
+        kernel = ops.transpose(self.kernel(task), (0, 1, 3, 2))
+        return _conv_transpose(inputs, kernel, self.strides, self.padding)
+
+    def compute_output_shape(self, input_shape):
+        return _conv_transpose_output_shape(input_shape, self.filters, self.kernel_size, self.strides, self.padding)

@@ -1,0 +1,227 @@
+"""The ResNet generator (Johnson et al. 2016; CycleGAN/pix2pix), built from any conv kind."""
+
+import keras
+from keras import ops
+
+from hyper_lifelong_gan.layers import (
+    HyperConv2D,
+    HyperConv2DTranspose,
+    PiggybackConv2D,
+    PiggybackConv2DTranspose,
+    PlainConv2D,
+    PlainConv2DTranspose,
+    ReflectionPadding2D,
+    TaskInstanceNorm,
+)
+
+CONV_KINDS = ("hyper", "plain", "piggyback")
+
+
+@keras.saving.register_keras_serializable(package="hyper_lifelong_gan")
+class ResnetGenerator(keras.Model):
+    """ResNet image-to-image generator that serves several tasks.
+
+    c7s1-ngf, d(2 ngf), d(4 ngf), n residual blocks R(4 ngf), u(2 ngf), u(ngf),
+    c7s1-3, tanh; reflection padding, instance normalisation, no conv biases
+    (the paper's ResNet-6 at ngf=64 has 7,841,408 parameters with conventional
+    filters and 6,274,448 hyper-factorized, 193,296 of them per task).
+
+    Args:
+        num_tasks: how many tasks the model serves; task-specific parameters are
+            created for each (a model never grows in place: see `grow_generator`).
+        conv_kind: "hyper" (Hyper-LifelongGAN), "plain" (conventional filters
+            shared by all tasks) or "piggyback" (PiggybackGAN filters).
+        ngf: channels of the first layer (paper: 64).
+        n_blocks: residual blocks (paper: 6).
+        num_bases, z_dim, hidden_units, dynamic_base_filters,
+        task_specific_base_filters, task_coefficients: passed to the hyper layers.
+        task_conditional_norm: one instance-norm (gamma, beta) per task; if False,
+            one pair shared by all tasks.
+        unconstrained_fraction: lambda of the piggyback layers.
+
+    Call arguments:
+        inputs: images in [-1, 1], shape (batch, height, width, 3), height and
+            width divisible by 4.
+        task: which task to perform (a Python int).
+        z: noise vector of shape (z_dim,), required by the hyper kind.
+
+    Example:
+    >>> g = ResnetGenerator(num_tasks=2, ngf=8, n_blocks=1)
+    >>> y = g(keras.ops.zeros((1, 32, 32, 3)), task=1, z=keras.ops.ones((64,)))
+    """
+
+    def __init__(
+        self,
+        num_tasks=1,
+        conv_kind="hyper",
+        ngf=64,
+        n_blocks=6,
+        num_bases=7,
+        z_dim=64,
+        hidden_units=64,
+        dynamic_base_filters=True,
+        task_specific_base_filters=True,
+        task_coefficients=True,
+        task_conditional_norm=True,
+        unconstrained_fraction=0.5,
+        output_channels=3,
+        **kwargs,
+    ):
+        kwargs.setdefault("name", "generator")
+        super().__init__(**kwargs)
+        if conv_kind not in CONV_KINDS:
+            raise ValueError(f"Unknown conv_kind {conv_kind!r}; valid kinds are {', '.join(CONV_KINDS)}.")
+        self.num_tasks = num_tasks
+        self.conv_kind = conv_kind
+        self.ngf = ngf
+        self.n_blocks = n_blocks
+        self.num_bases = num_bases
+        self.z_dim = z_dim
+        self.hidden_units = hidden_units
+        self.dynamic_base_filters = dynamic_base_filters
+        self.task_specific_base_filters = task_specific_base_filters
+        self.task_coefficients = task_coefficients
+        self.task_conditional_norm = task_conditional_norm
+        self.unconstrained_fraction = unconstrained_fraction
+        self.output_channels = output_channels
+
+        def conv(name, filters, kernel_size, strides=1, padding="valid", transposed=False):
+            if conv_kind == "hyper":
+                layer = HyperConv2DTranspose if transposed else HyperConv2D
+                return layer(
+                    filters, kernel_size, strides, padding, num_tasks=num_tasks, num_bases=num_bases,
+                    z_dim=z_dim, hidden_units=hidden_units, dynamic_base_filters=dynamic_base_filters,
+                    task_specific_base_filters=task_specific_base_filters,
+                    task_coefficients=task_coefficients, name=name,
+                )
+            if conv_kind == "piggyback":
+                layer = PiggybackConv2DTranspose if transposed else PiggybackConv2D
+                return layer(
+                    filters, kernel_size, strides, padding, num_tasks=num_tasks,
+                    unconstrained_fraction=unconstrained_fraction, name=name,
+                )
+            layer = PlainConv2DTranspose if transposed else PlainConv2D
+            return layer(filters, kernel_size, strides, padding, name=name)
+
+        def norm(name):
+            return TaskInstanceNorm(num_tasks if task_conditional_norm else 1, name=name)
+
+        self.head_padding = ReflectionPadding2D(3, name="head_padding")
+        self.head_conv = conv("head_conv", ngf, 7)
+        self.head_norm = norm("head_norm")
+        self.down_convs = [conv(f"down{i}_conv", ngf * 2 ** i, 3, 2, "same") for i in (1, 2)]
+        self.down_norms = [norm(f"down{i}_norm") for i in (1, 2)]
+        self.block_paddings = [ReflectionPadding2D(1, name=f"block{b}_padding") for b in range(n_blocks)]
+        self.block_convs = [
+            [conv(f"block{b}_conv{j}", ngf * 4, 3) for j in (1, 2)] for b in range(n_blocks)
+        ]
+        self.block_norms = [[norm(f"block{b}_norm{j}") for j in (1, 2)] for b in range(n_blocks)]
+        self.up_convs = [
+            conv(f"up{i}_conv", ngf * 2 ** (2 - i), 3, 2, "same", transposed=True) for i in (1, 2)
+        ]
+        self.up_norms = [norm(f"up{i}_norm") for i in (1, 2)]
+        self.tail_padding = ReflectionPadding2D(3, name="tail_padding")
+        self.tail_conv = conv("tail_conv", output_channels, 7)
+
+    def _norm_task(self, task):
+        return task if self.task_conditional_norm else 0
+
+    def call(self, inputs, task=0, z=None, training=False):
+        if self.conv_kind == "hyper" and z is None:
+            raise ValueError("A hyper generator needs the noise vector `z` (shape (z_dim,)); see `sample_z`.")
+        norm_task = self._norm_task(task)
+        x = self.head_conv(self.head_padding(inputs), task=task, z=z)
+        x = ops.relu(self.head_norm(x, task=norm_task))
+        for conv, norm in zip(self.down_convs, self.down_norms):
+            x = ops.relu(norm(conv(x, task=task, z=z), task=norm_task))
+        for padding, (conv1, conv2), (norm1, norm2) in zip(self.block_paddings, self.block_convs, self.block_norms):
+            y = ops.relu(norm1(conv1(padding(x), task=task, z=z), task=norm_task))
+            y = norm2(conv2(padding(y), task=task, z=z), task=norm_task)
+            x = x + y
+        for conv, norm in zip(self.up_convs, self.up_norms):
+            x = ops.relu(norm(conv(x, task=task, z=z), task=norm_task))
+        x = self.tail_conv(self.tail_padding(x), task=task, z=z)
+        return ops.cast(ops.tanh(ops.cast(x, "float32")), "float32")
+
+    def conv_layers(self):
+        return [
+            self.head_conv, *self.down_convs, *[c for pair in self.block_convs for c in pair],
+            *self.up_convs, self.tail_conv,
+        ]
+
+    def norm_layers(self):
+        return [self.head_norm, *self.down_norms, *[n for pair in self.block_norms for n in pair], *self.up_norms]
+
+    def task_variables(self, task):
+        """The variables only task `task` uses: its filter generators, coefficients,
+        norm parameters (if task-conditional) or piggyback filters."""
+        variables = [v for layer in self.conv_layers() for v in layer.task_weights(task)]
+        if self.task_conditional_norm:
+            variables += [v for layer in self.norm_layers() for v in layer.task_weights(task)]
+        return variables
+
+    def sample_z(self, seed):
+        """A deterministic noise vector for `seed` (an int or a shape-[2] int tensor)."""
+        import tensorflow as tf
+
+        if isinstance(seed, int):
+            seed = (seed, 0)
+        return tf.random.stateless_normal((self.z_dim,), seed=seed)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            num_tasks=self.num_tasks, conv_kind=self.conv_kind, ngf=self.ngf, n_blocks=self.n_blocks,
+            num_bases=self.num_bases, z_dim=self.z_dim, hidden_units=self.hidden_units,
+            dynamic_base_filters=self.dynamic_base_filters,
+            task_specific_base_filters=self.task_specific_base_filters,
+            task_coefficients=self.task_coefficients, task_conditional_norm=self.task_conditional_norm,
+            unconstrained_fraction=self.unconstrained_fraction, output_channels=self.output_channels,
+        )
+        return config
+
+
+def build_generator(**config):
+    """A `ResnetGenerator` with every weight created (its build needs one call)."""
+    generator = ResnetGenerator(**config)
+    z = ops.zeros((generator.z_dim,))
+    generator(ops.zeros((1, 16, 16, 3)), task=0, z=z)
+    return generator
+
+
+def grow_generator(generator, num_tasks):
+    """A new generator for `num_tasks` tasks holding copies of `generator`'s weights.
+
+    Keras 3 forbids new weights on a built layer, so a model that learns a task
+    is rebuilt with one more set of task parameters; shared weights and those of
+    earlier tasks are copied by path, the new task's are freshly initialised
+    (identity coefficients). `generator` itself is left untouched: it is exactly
+    the frozen teacher of the distillation loss.
+    """
+    config = generator.get_config()
+    config.pop("trainable", None)
+    config.pop("dtype", None)
+    config["num_tasks"] = num_tasks
+    grown = build_generator(**config)
+    copy_weights(generator, grown)
+    return grown
+
+
+def _relative_path(variable):
+    return variable.path.split("/", 1)[1]
+
+
+def copy_weights(source, target):
+    """Assigns every variable of `target` that `source` has under the same path."""
+    by_path = {_relative_path(v): v for v in source.weights}
+    copied = 0
+    for variable in target.weights:
+        match = by_path.get(_relative_path(variable))
+        if match is not None:
+            if tuple(match.shape) != tuple(variable.shape):
+                raise ValueError(
+                    f"Cannot copy {match.path} of shape {match.shape} into shape {variable.shape}."
+                )
+            variable.assign(match)
+            copied += 1
+    return copied
