@@ -1,0 +1,59 @@
+"""Losses as plain functions of tensors. Each returns per-example values [batch],
+so a distributed step can average them over the global batch."""
+
+import tensorflow as tf
+
+
+def _per_example_mean(x):
+    return tf.reduce_mean(tf.cast(x, tf.float32), axis=tf.range(1, tf.rank(x)))
+
+
+def l1_per_example(a, b):
+    """Mean absolute difference per image."""
+    return _per_example_mean(tf.abs(tf.cast(a, tf.float32) - tf.cast(b, tf.float32)))
+
+
+def bce_with_logits_per_example(logits, label):
+    """Binary cross-entropy of PatchGAN logits against a constant label, per image."""
+    logits = tf.cast(logits, tf.float32)
+    labels = tf.fill(tf.shape(logits), tf.constant(label, tf.float32))
+    return _per_example_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+
+
+def pix2pix_generator_loss(fake_logits, fake, target, l1_weight=100.0):
+    """L_cGAN(G, D) + lambda * L_L1(G) of pix2pix (Isola et al. 2017, eq. 4), the
+    paired L_task of the paper; returns (adversarial, l1) per example."""
+    return bce_with_logits_per_example(fake_logits, 1.0), l1_weight * l1_per_example(fake, target)
+
+
+def pix2pix_discriminator_loss(real_logits, fake_logits):
+    """Half the sum of real and fake cross-entropies, as pix2pix trains D."""
+    return 0.5 * (bce_with_logits_per_example(real_logits, 1.0) + bce_with_logits_per_example(fake_logits, 0.0))
+
+
+def distillation_loss(teacher, student, inputs, tasks, z):
+    """sum_{i in tasks} || G_{t-1}^i(x, z) - G_t^i(x, z) ||_1 per example (eq. 7/10).
+
+    `teacher` and `student` are callables `(inputs, task, z)`; teacher and student
+    see the same input and the same z. The teacher's outputs carry no gradient.
+    """
+    total = tf.zeros(tf.shape(inputs)[:1], tf.float32)
+    for task in tasks:
+        target = tf.stop_gradient(teacher(inputs, task=task, z=z))
+        total += l1_per_example(student(inputs, task=task, z=z, training=True), target)
+    return total
+
+
+def distillation_inputs(mode, inputs, targets, seed):
+    """The image the distillation term is computed on (paper Table 2).
+
+    swap: the real target image B_t (the paper's choice); unswap: the conditional
+    image A_t; noise: uniform noise in [-1, 1] of the same shape.
+    """
+    if mode == "swap":
+        return targets
+    if mode == "unswap":
+        return inputs
+    if mode == "noise":
+        return tf.random.stateless_uniform(tf.shape(inputs), seed=seed, minval=-1.0, maxval=1.0)
+    raise ValueError(f"Unknown distillation input {mode!r}; valid inputs are swap, unswap, noise.")

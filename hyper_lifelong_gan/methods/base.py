@@ -1,0 +1,100 @@
+"""What every continual-learning method answers: what a task adds, what is frozen,
+what the loss adds."""
+
+import keras
+
+from hyper_lifelong_gan.models import build_generator, grow_generator
+
+
+class TaskGenerators:
+    """The generator(s) that serve every task learned so far.
+
+    Shared-model methods hold one multi-task generator; separate-model baselines
+    hold one generator per task. `routes[j] = (model index, task slot)` says which
+    model and which of its task slots perform task j.
+    """
+
+    def __init__(self, models, routes):
+        self.models = list(models)
+        self.routes = list(routes)
+
+    @property
+    def num_tasks(self):
+        return len(self.routes)
+
+    def __call__(self, inputs, task, z, training=False):
+        model_index, slot = self.routes[task]
+        return self.models[model_index](inputs, task=slot, z=z, training=training)
+
+    def model_for(self, task):
+        return self.models[self.routes[task][0]]
+
+    def count_params(self):
+        """Generator parameters needed to serve all tasks learned so far."""
+        return sum(model.count_params() for model in self.models)
+
+    def checkpoint_items(self):
+        return {f"generator_{i}": model for i, model in enumerate(self.models)}
+
+
+class ContinualMethod:
+    """Base of the continual-learning methods; subclasses set the class attributes.
+
+    Attributes:
+        name: the `--method` value.
+        description: one line for `--help` and reports.
+        conv_kind: which convolutions the generator uses ("hyper", "plain", "piggyback").
+        separate_models: a whole new generator per task (Full, Hyper-Full).
+        grows_task_slots: a shared model gains task-specific parameters per task.
+        distills: the loss adds beta * L1 distillation of earlier tasks (eq. 10).
+        generator_overrides: generator arguments the method fixes.
+    """
+
+    name = ""
+    description = ""
+    conv_kind = "hyper"
+    separate_models = False
+    grows_task_slots = True
+    distills = False
+    generator_overrides = {}
+
+    def generator_config(self, config):
+        merged = dict(config, conv_kind=self.conv_kind)
+        merged.update(self.generator_overrides)
+        return merged
+
+    def start_task(self, previous, task, generator_config):
+        """The `TaskGenerators` that learns task `task`, grown from `previous`.
+
+        `previous` (None for the first task) is left untouched, so it can serve as
+        the frozen teacher. New parameters are initialised from Keras' global seed.
+        """
+        config = self.generator_config(generator_config)
+        if previous is None:
+            return TaskGenerators([build_generator(num_tasks=1, **config)], [(0, 0)])
+        if self.separate_models:
+            model = build_generator(num_tasks=1, **config)
+            return TaskGenerators(previous.models + [model], previous.routes + [(len(previous.models), 0)])
+        (model,) = previous.models
+        if not self.grows_task_slots:
+            # Sequential fine-tuning: the same parameters serve every task; train a copy
+            # so that the model of the previous stage stays intact.
+            return TaskGenerators([grow_generator(model, model.num_tasks)], previous.routes + [(0, 0)])
+        return TaskGenerators([grow_generator(model, task + 1)], previous.routes + [(0, task)])
+
+    def trainable_variables(self, generators, task):
+        """What training task `task` updates; everything else is frozen."""
+        return list(generators.model_for(task).trainable_variables)
+
+    def rebuild(self, num_tasks, generator_config):
+        """Empty `TaskGenerators` with the structure after `num_tasks` tasks (to restore into)."""
+        generators = None
+        for task in range(num_tasks):
+            generators = self.start_task(generators, task, generator_config)
+        return generators
+
+
+def set_task_seed(seed, task):
+    """Makes a task's fresh parameters depend only on (seed, task), so a resumed run
+    rebuilds exactly the model an uninterrupted one would."""
+    keras.utils.set_random_seed(seed * 1000 + task)
