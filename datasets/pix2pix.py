@@ -285,9 +285,6 @@ class Pix2pix(tfds.core.GeneratorBasedBuilder):
 
     VERSION = tfds.core.Version("1.0.0")
     RELEASE_NOTES = {"1.0.0": "Initial release."}
-    # TFDS 4.9.10 locates a builder's file (for checksums.tsv) through the
-    # `importlib_resources` package, which it does not declare; name it directly.
-    code_path = epath.Path(__file__)
     BUILDER_CONFIGS = [
         _config("cityscapes", "street photo", "semantic label map"),
         _config("maps", "aerial photo", "map"),

@@ -246,8 +246,8 @@ def _folder_task(entry: str, registered: set[str]) -> Task:
         )
     if name in registered:
         raise DatasetError(
-            f"Task name {name!r} in {entry!r} is already a built-in task; give your folder "
-            "another name, as in my_" + name + "=/path/to/folder."
+            f"Task name {name!r} in {entry!r} is taken by a predefined task; give your "
+            f"folder another name, as in my_{name}=/path/to/folder."
         )
     direction = A_TO_B
     match = _DIRECTION_SUFFIX.match(location)
