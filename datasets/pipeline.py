@@ -64,6 +64,8 @@ def prepare_builder(task: Task, data_dir: str | None = None) -> tfds.core.Datase
         from datasets import pix2pix
 
         builder = pix2pix.Pix2pix(config=task.dataset.split("/", 1)[1], data_dir=data_dir)
+        if not builder.is_prepared():
+            builder.check_available()  # before TFDS prints that it starts preparing
         builder.download_and_prepare()
         return builder
     if task.source == "cycle_gan":

@@ -126,6 +126,12 @@ def unavailable_message(url: str, reason: str, place_at) -> str:
     )
 
 
+def _raise_if_unreachable(url: str, manual_path) -> None:
+    reason = unreachable_reason(url)
+    if reason is not None:
+        raise DatasetUnavailableError(unavailable_message(url, reason, manual_path))
+
+
 def manual_dir_of(dl_manager) -> epath.Path:
     """The folder where TFDS looks for files placed by hand, whether or not it exists."""
     try:
@@ -235,7 +241,8 @@ class SkippedFiles:
         self.reasons[name] = reason
 
     def message(self, total: int) -> str:
-        shown = [f"{name} ({reason})" for name, reason in list(self.reasons.items())[:5]]
+        reasons = list(self.reasons.items())[:_MAX_NAMES_IN_REPORT]
+        shown = [f"{name} ({reason})" for name, reason in reasons]
         more = len(self.reasons) - len(shown)
         listing = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
         return (
@@ -337,6 +344,21 @@ class Pix2pix(tfds.core.GeneratorBasedBuilder):
             for split, folder in split_folders.items()
         }
 
+    def check_available(self, manual_dir=None) -> None:
+        """Fail fast, before TFDS starts preparing, if the archive cannot be had.
+
+        Passes when the archive is placed by hand in `manual_dir` (default: TFDS'
+        `<data_dir>/downloads/manual`) or the authors' server accepts a connection.
+
+        Raises:
+            DatasetUnavailableError: neither; the message says where to put the file.
+        """
+        if manual_dir is None:
+            manual_dir = epath.Path(self.data_dir_root) / "downloads" / "manual"
+        manual_path = epath.Path(manual_dir) / f"{self.builder_config.name}.tar.gz"
+        if not manual_path.exists():
+            _raise_if_unreachable(archive_url(self.builder_config.name), manual_path)
+
     def _archive_path(self, dl_manager) -> epath.Path:
         """The archive placed by hand if there is one, else the downloaded one."""
         name = self.builder_config.name
@@ -344,13 +366,12 @@ class Pix2pix(tfds.core.GeneratorBasedBuilder):
         if manual_path.exists():
             return manual_path
         url = archive_url(name)
-        reason = unreachable_reason(url)
-        if reason is None:
-            try:
-                return epath.Path(dl_manager.download(url))
-            except (OSError, tfds.download.DownloadError) as err:
-                reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-        raise DatasetUnavailableError(unavailable_message(url, reason, manual_path))
+        _raise_if_unreachable(url, manual_path)
+        try:
+            return epath.Path(dl_manager.download(url))
+        except (OSError, tfds.download.DownloadError) as err:
+            reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+            raise DatasetUnavailableError(unavailable_message(url, reason, manual_path)) from None
 
     def _generate_examples(self, members, archive, folder):
         where = f"{archive.name}:{folder}/"

@@ -165,6 +165,15 @@ def test_unpaired_task_translates_photo_to_art(name, cycle_gan_data_dir):
     assert len(targets) == 2 and _is_colour(targets, fixtures.RED)
 
 
+def test_paired_task_offline_gives_only_the_sentence(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(pix2pix, "PIX2PIX_URL_ROOT", "http://127.0.0.1:9/pix2pix/datasets")
+    with pytest.raises(DatasetUnavailableError) as raised:
+        pipeline.num_examples(get_task("facades"), "train", data_dir=str(tmp_path))
+    manual_path = tmp_path / "downloads" / "manual" / "facades.tar.gz"
+    assert str(raised.value).endswith(f"place it at {manual_path}, then run again.")
+    assert capsys.readouterr().out == ""  # TFDS never started preparing
+
+
 def test_unpaired_task_offline_names_the_zip_and_where_to_put_it(tmp_path, monkeypatch):
     url = "http://127.0.0.1:9/cyclegan/datasets/monet2photo.zip"
     monkeypatch.setattr(
@@ -280,6 +289,15 @@ def test_same_seed_same_batches_other_seed_other_batches(gradient_data_dir):
         not np.array_equal(inputs, inputs_other)
         for (inputs, _), (inputs_other, _) in zip(first, other)
     )
+
+
+def test_split_too_big_to_cache_is_streamed_with_the_same_batches(gradient_data_dir, monkeypatch):
+    cached = _batches(gradient_data_dir, seed=5)
+    monkeypatch.setattr(pipeline, "MEMORY_CACHE_BYTES", 0)
+    streamed = _batches(gradient_data_dir, seed=5)
+    for (inputs, targets), (inputs_streamed, targets_streamed) in zip(cached, streamed):
+        np.testing.assert_array_equal(inputs, inputs_streamed)
+        np.testing.assert_array_equal(targets, targets_streamed)
 
 
 def test_unknown_split_is_refused():
