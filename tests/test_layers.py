@@ -29,16 +29,6 @@ PAPER_GENERATOR_3X3 = 8_255
 PAPER_GENERATOR_7X7 = 26_455
 PAPER_COEFFICIENTS = 49
 
-# Transposed "same" convolutions with an even kernel come out one pixel short:
-# hyper_conv._conv_transpose passes output_padding = stride - 1, which Keras turns
-# into (n - 1) * s + k - 2 * (k // 2) + s - 1 = n * s - 1 for even k; with
-# output_padding=None Keras' "same" gives n * s for every k (and identical values
-# for odd k). compute_output_shape still says n * s.
-EVEN_KERNEL_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="hyper_conv.py _conv_transpose: output_padding=stride-1 gives n*s-1 for even "
-    "kernels, while compute_output_shape says n*s",
-)
 
 
 def _z(seed=0, dim=Z_DIM):
@@ -395,7 +385,7 @@ def _transposed(kind, kernel_size):
 
 @pytest.mark.parametrize("kind", CONV_KINDS)
 @pytest.mark.parametrize(
-    "kernel_size", [1, 3, 5, pytest.param(2, marks=EVEN_KERNEL_BUG), pytest.param(4, marks=EVEN_KERNEL_BUG)]
+    "kernel_size", [1, 2, 3, 4, 5]
 )
 def test_transposed_same_stride_2_doubles_size(kind, kernel_size):
     layer = _transposed(kind, kernel_size)
@@ -612,12 +602,6 @@ def test_generator_under_global_mixed_precision():
     assert np.all(np.abs(_np(y)) <= 1.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generator.py: ResnetGenerator.__init__ does not pass `dtype` to the layers it "
-    "builds (conv()/norm()/ReflectionPadding2D), so ResnetGenerator(dtype='mixed_bfloat16') "
-    "leaves them on the float32 policy (only the global policy works)",
-)
 def test_generator_dtype_argument_reaches_its_layers():
     generator = build_generator(dtype="mixed_bfloat16", **TINY_GENERATOR)
     assert {layer.compute_dtype for layer in generator._flatten_layers()} == {"bfloat16"}

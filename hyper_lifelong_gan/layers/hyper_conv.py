@@ -263,13 +263,8 @@ class HyperConv2DTranspose(_HyperKernel):
 
 
 def _conv_transpose(inputs, kernel, strides, padding):
-    # output_padding makes "same" produce exactly in * stride for odd kernels.
-    output_padding = None
-    if padding == "same":
-        output_padding = tuple(s - 1 for s in strides)
-    return ops.conv_transpose(
-        inputs, kernel, strides=strides, padding=padding, output_padding=output_padding
-    )
+    # Keras' "same" transposed convolution gives exactly in * stride for any kernel size.
+    return ops.conv_transpose(inputs, kernel, strides=strides, padding=padding)
 
 
 def _conv_output_shape(input_shape, filters, kernel_size, strides, padding):

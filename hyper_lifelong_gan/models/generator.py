@@ -92,26 +92,26 @@ class ResnetGenerator(keras.Model):
                     filters, kernel_size, strides, padding, num_tasks=num_tasks, num_bases=num_bases,
                     z_dim=z_dim, hidden_units=hidden_units, dynamic_base_filters=dynamic_base_filters,
                     task_specific_base_filters=task_specific_base_filters,
-                    task_coefficients=task_coefficients, name=name,
+                    task_coefficients=task_coefficients, name=name, dtype=self.dtype_policy,
                 )
             if conv_kind == "piggyback":
                 layer = PiggybackConv2DTranspose if transposed else PiggybackConv2D
                 return layer(
                     filters, kernel_size, strides, padding, num_tasks=num_tasks,
-                    unconstrained_fraction=unconstrained_fraction, name=name,
+                    unconstrained_fraction=unconstrained_fraction, name=name, dtype=self.dtype_policy,
                 )
             layer = PlainConv2DTranspose if transposed else PlainConv2D
-            return layer(filters, kernel_size, strides, padding, name=name)
+            return layer(filters, kernel_size, strides, padding, name=name, dtype=self.dtype_policy)
 
         def norm(name):
-            return TaskInstanceNorm(num_tasks if task_conditional_norm else 1, name=name)
+            return TaskInstanceNorm(num_tasks if task_conditional_norm else 1, name=name, dtype=self.dtype_policy)
 
-        self.head_padding = ReflectionPadding2D(3, name="head_padding")
+        self.head_padding = ReflectionPadding2D(3, name="head_padding", dtype=self.dtype_policy)
         self.head_conv = conv("head_conv", ngf, 7)
         self.head_norm = norm("head_norm")
         self.down_convs = [conv(f"down{i}_conv", ngf * 2 ** i, 3, 2, "same") for i in (1, 2)]
         self.down_norms = [norm(f"down{i}_norm") for i in (1, 2)]
-        self.block_paddings = [ReflectionPadding2D(1, name=f"block{b}_padding") for b in range(n_blocks)]
+        self.block_paddings = [ReflectionPadding2D(1, name=f"block{b}_padding", dtype=self.dtype_policy) for b in range(n_blocks)]
         self.block_convs = [
             [conv(f"block{b}_conv{j}", ngf * 4, 3) for j in (1, 2)] for b in range(n_blocks)
         ]
@@ -120,7 +120,7 @@ class ResnetGenerator(keras.Model):
             conv(f"up{i}_conv", ngf * 2 ** (2 - i), 3, 2, "same", transposed=True) for i in (1, 2)
         ]
         self.up_norms = [norm(f"up{i}_norm") for i in (1, 2)]
-        self.tail_padding = ReflectionPadding2D(3, name="tail_padding")
+        self.tail_padding = ReflectionPadding2D(3, name="tail_padding", dtype=self.dtype_policy)
         self.tail_conv = conv("tail_conv", output_channels, 7)
 
     def _norm_task(self, task):
