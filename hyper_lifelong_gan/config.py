@@ -9,6 +9,10 @@ import dataclasses
 from dataclasses import dataclass, field
 
 
+class InvalidConfig(ValueError):
+    """A flag value the run cannot use; the message says what to do instead."""
+
+
 def _field(default, help_text):
     return field(default=default, metadata={"help": help_text})
 

@@ -1,5 +1,6 @@
 """Continual-learning methods, looked up by their `--method` name."""
 
+from hyper_lifelong_gan.config import InvalidConfig
 from hyper_lifelong_gan.methods.base import ContinualMethod, TaskGenerators, set_task_seed
 from hyper_lifelong_gan.methods.hyper_lifelong_gan import HyperLifelongGAN
 from hyper_lifelong_gan.methods.lifelong_gan_pp import LifelongGANPlusPlus
@@ -16,7 +17,7 @@ METHODS = {
 def get_method(name):
     """The method called `name`; a clear error listing the valid names otherwise."""
     if name not in METHODS:
-        raise ValueError(f"Unknown method {name!r}; valid methods are: {', '.join(METHODS)}.")
+        raise InvalidConfig(f"Unknown method {name!r}; valid methods are: {', '.join(METHODS)}.")
     return METHODS[name]()
 
 

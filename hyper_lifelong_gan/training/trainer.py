@@ -1,0 +1,357 @@
+"""The continual trainer: learns a task sequence, checkpoints, resumes, evaluates.
+
+Read top to bottom: set-up (config, workdir, strategy, precision), then per task:
+models, optimizers, checkpoint, input, the loop, and the end-of-task evaluation
+that fills results.json. A run interrupted anywhere resumes from its workdir when
+the same command is run again.
+"""
+
+import dataclasses
+import json
+import os
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from datasets import builtin_tasks, pipeline
+from datasets import tasks as task_registry
+from hyper_lifelong_gan import config as config_lib
+from hyper_lifelong_gan.methods import get_method, set_task_seed
+from hyper_lifelong_gan.metrics import report
+from hyper_lifelong_gan.models import build_patch_discriminator
+from hyper_lifelong_gan.training import evaluation
+from hyper_lifelong_gan.training.logging_utils import MetricsLog, Progress, format_duration, write_json_atomically
+from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
+
+RUN_CONFIG = "run_config.json"
+RESULTS = "results.json"
+PROGRESS = "progress.json"
+
+
+class ConfigMismatch(config_lib.InvalidConfig):
+    """The workdir holds a run made with other flags."""
+
+
+class TrainingInterrupted(Exception):
+    """Training stopped early on request; a checkpoint was saved."""
+
+
+# ----------------------------------------------------------------------------- set-up
+
+
+def prepare_config(config):
+    """Parses the task list and fills the size defaults; returns (config, tasks)."""
+    method = get_method(config.method)  # fails early with the list of valid names
+    if config.distill_input not in ("swap", "unswap", "noise"):
+        raise config_lib.InvalidConfig(
+            f"Unknown --distill_input {config.distill_input!r}; valid inputs are swap, unswap, noise."
+        )
+    if not config.tasks:
+        config = dataclasses.replace(config, tasks=",".join(builtin_tasks.PAIRED_TASKS))
+    tasks = task_registry.parse_tasks(config.tasks)
+    unpaired = [task.name for task in tasks if task.mode != "paired"]
+    if unpaired:
+        raise config_lib.InvalidConfig(
+            f"Tasks {', '.join(unpaired)} are unpaired, and this trainer learns paired tasks only; "
+            "choose paired tasks (e.g. the built-in sequence or cityscapes,maps,facades,edges2handbags)."
+        )
+    toy = all(task.name.startswith("toy_") for task in tasks)
+    resolved = config_lib.resolve(config, toy=toy)
+    if resolved.image_size % 4:
+        raise config_lib.InvalidConfig(f"--image_size must be a multiple of 4 (two downsamplings), got {resolved.image_size}.")
+    return resolved, tasks, method
+
+
+def check_or_write_run_config(config):
+    """Records the flags of a new run; refuses to resume a run made with other flags."""
+    path = os.path.join(config.workdir, RUN_CONFIG)
+    current = dataclasses.asdict(config)
+    if os.path.exists(path):
+        with open(path) as stream:
+            recorded = json.load(stream)
+        differences = [
+            f"--{name}={recorded.get(name)!r} (now {value!r})"
+            for name, value in current.items()
+            if name not in config_lib.RESUMABLE_CHANGES and recorded.get(name) != value
+        ]
+        if differences:
+            raise ConfigMismatch(
+                f"{config.workdir} holds a run made with other flags ({'; '.join(differences)}): "
+                "run with the same flags to resume it, or choose another --workdir."
+            )
+    else:
+        write_json_atomically(path, current)
+
+
+def make_strategy():
+    """MirroredStrategy over the visible GPUs; the default strategy on one device."""
+    gpus = tf.config.list_logical_devices("GPU")
+    if len(gpus) > 1:
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def precision_policy(config):
+    if not config.mixed_precision:
+        return "float32"
+    return "mixed_float16" if tf.config.list_logical_devices("GPU") else "mixed_bfloat16"
+
+
+def use_jit(config):
+    if config.jit_compile == "auto":
+        return bool(tf.config.list_logical_devices("GPU"))
+    return config.jit_compile == "true"
+
+
+def make_optimizer(config, variables, policy):
+    optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.adam_beta1)
+    if policy == "mixed_float16":
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    optimizer.build(variables)
+    return optimizer
+
+
+# ------------------------------------------------------------------- results bookkeeping
+
+
+def load_json(path, default):
+    if not os.path.exists(path):
+        return default
+    with open(path) as stream:
+        return json.load(stream)
+
+
+def empty_results(method, tasks):
+    return {
+        "method": method.name,
+        "tasks": [task.name for task in tasks],
+        "metrics": {name: [] for name in evaluation.PAIRED_METRICS},
+        "params": [],
+    }
+
+
+def record_stage(results, stage, scores, params, num_tasks):
+    """Fills row `stage` of every metric matrix (None for tasks not learned yet)."""
+    for name, values in scores.items():
+        row = list(values) + [None] * (num_tasks - len(values))
+        matrix = results["metrics"].setdefault(name, [])
+        del matrix[stage:]
+        matrix.append(row)
+    del results["params"][stage:]
+    results["params"].append(params)
+
+
+def print_tables(results, stream=None):
+    lines = [f"Method: {results['method']}; generator parameters per stage: "
+             + ", ".join(f"{p / 1e6:.3f}M" for p in results["params"])]
+    for name, matrix in results["metrics"].items():
+        lines.append(report.continual_matrix_table(name, results["tasks"], matrix))
+    text = "\n\n".join(lines)
+    print(text, file=stream, flush=True)
+    return text
+
+
+# ------------------------------------------------------------------------- checkpoints
+
+
+def task_checkpoint_prefix(workdir, task):
+    return os.path.join(workdir, "tasks", f"task_{task}", "generator")
+
+
+def save_task_generators(workdir, task, generators):
+    """The generators right after learning `task`: the teacher of task + 1, and what
+    evaluate.py reads to fill row `task` of the matrices."""
+    tf.train.Checkpoint(**generators.checkpoint_items()).write(task_checkpoint_prefix(workdir, task))
+
+
+def restore_task_generators(workdir, task, method, generator_config):
+    """The `TaskGenerators` saved after learning `task`."""
+    generators = method.rebuild(task + 1, generator_config)
+    status = tf.train.Checkpoint(**generators.checkpoint_items()).read(task_checkpoint_prefix(workdir, task))
+    status.assert_existing_objects_matched()
+    return generators
+
+
+# ---------------------------------------------------------------------------- training
+
+
+def train(config, interrupt_after_steps=None, log_stream=None):
+    """Learns `config.tasks` one after another; returns the results dictionary.
+
+    `interrupt_after_steps` stops the run (with a checkpoint, like Ctrl-C) after
+    that many steps of this invocation: tests use it to check resuming.
+    """
+    config, tasks, method = prepare_config(config)
+    os.makedirs(config.workdir, exist_ok=True)
+    check_or_write_run_config(config)
+    policy = precision_policy(config)
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        return _train(config, tasks, method, policy, interrupt_after_steps, log_stream)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
+    workdir = config.workdir
+    strategy = make_strategy()
+    jit = use_jit(config)
+    generator_config = config_lib.generator_config(config)
+    results_path = os.path.join(workdir, RESULTS)
+    results = load_json(results_path, empty_results(method, tasks))
+    completed = load_json(os.path.join(workdir, PROGRESS), {"completed_tasks": 0})["completed_tasks"]
+    metrics_log = MetricsLog(os.path.join(workdir, "metrics.jsonl"))
+    writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
+    total_steps = len(tasks) * config.steps_per_task
+    progress = None
+    steps_this_run = 0
+
+    previous = None
+    if completed:
+        with strategy.scope():
+            previous = restore_task_generators(workdir, completed - 1, method, generator_config)
+    if completed == len(tasks):
+        print(f"All {len(tasks)} tasks of {workdir} are already learned.", file=log_stream)
+
+    for task_index in range(completed, len(tasks)):
+        task = tasks[task_index]
+        # --- models and optimizers: the student grows from the frozen previous stage.
+        set_task_seed(config.seed, task_index)
+        with strategy.scope():
+            student = method.start_task(previous, task_index, generator_config)
+            discriminator = build_patch_discriminator(input_channels=6, ndf=config.ndf)
+            generator_variables = method.trainable_variables(student, task_index)
+            generator_optimizer = make_optimizer(config, generator_variables, policy)
+            discriminator_optimizer = make_optimizer(config, discriminator.trainable_variables, policy)
+            step_counter = tf.Variable(0, dtype=tf.int64, name="step_in_task")
+        # --- checkpoint of this task: resume mid-task where a previous run stopped.
+        checkpoint = tf.train.Checkpoint(
+            step=step_counter, discriminator=discriminator, generator_optimizer=generator_optimizer,
+            discriminator_optimizer=discriminator_optimizer, **student.checkpoint_items(),
+        )
+        manager = tf.train.CheckpointManager(
+            checkpoint, os.path.join(workdir, "checkpoints", f"task_{task_index}"), max_to_keep=2
+        )
+        if manager.latest_checkpoint:
+            checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        start_step = int(step_counter.numpy())
+        if progress is None:
+            progress = Progress(total_steps, task_index * config.steps_per_task + start_step, stream=log_stream)
+        # --- input: a deterministic stream that depends on where this segment starts.
+        dataset = pipeline.make_dataset(
+            task, "train", config.image_size, config.batch_size, training=True,
+            jitter=config.jitter == "true", seed=config.seed * 7919 + task_index * 104729 + start_step,
+            data_dir=config.data_dir or None,
+        )
+        iterator = iter(strategy.experimental_distribute_dataset(dataset))
+        step_fn = PairedTaskStep(
+            student, previous, discriminator, method, task_index, config, strategy,
+            generator_optimizer, discriminator_optimizer, jit_compile=jit,
+        )
+        # --- the loop.
+        label = f"task {task_index + 1}/{len(tasks)} {task.name}"
+        window_start, window_steps = time.monotonic(), 0
+        step = start_step
+        try:
+            while step < config.steps_per_task:
+                inputs, targets = next(iterator)
+                z = student.models[0].sample_z(_step_seed(config.seed, task_index, step))
+                noise_seed = tf.constant(_step_seed(config.seed + 1, task_index, step))
+                values = step_fn(inputs, targets, z, noise_seed)
+                step += 1
+                steps_this_run += 1
+                window_steps += 1
+                step_counter.assign(step)
+                if step % config.log_every == 0 or step == config.steps_per_task:
+                    elapsed = time.monotonic() - window_start
+                    images_per_second = window_steps * config.batch_size / max(elapsed, 1e-9)
+                    _log_step(
+                        values, task_index, task.name, step, config, images_per_second,
+                        generator_optimizer, metrics_log, writer, progress, label,
+                    )
+                    window_start, window_steps = time.monotonic(), 0
+                if step % config.checkpoint_every == 0 and step < config.steps_per_task:
+                    manager.save()
+                if interrupt_after_steps is not None and steps_this_run >= interrupt_after_steps:
+                    raise TrainingInterrupted(f"stopped after {steps_this_run} steps as requested")
+        except (KeyboardInterrupt, TrainingInterrupted):
+            manager.save()
+            progress.close()
+            print(
+                f"Interrupted at step {step} of task {task_index + 1} ({task.name}); checkpoint saved. "
+                "Run the same command again to resume.", file=log_stream, flush=True,
+            )
+            return results
+        manager.save()
+        # --- end of task: keep the generators, evaluate every task seen so far.
+        save_task_generators(workdir, task_index, student)
+        scores = evaluation.evaluate_paired(student, tasks, config, task_index)
+        record_stage(results, task_index, scores, student.count_params(), len(tasks))
+        write_json_atomically(results_path, results)
+        _write_task_summaries(writer, student, tasks, task_index, scores, config)
+        write_json_atomically(os.path.join(workdir, PROGRESS), {"completed_tasks": task_index + 1})
+        previous = student
+    if progress is not None:
+        progress.close()
+    print_tables(results, stream=log_stream)
+    return results
+
+
+def _step_seed(seed, task_index, step):
+    return (seed * 1000 + task_index, step)
+
+
+def _log_step(values, task_index, task_name, step, config, images_per_second, optimizer,
+              metrics_log, writer, progress, label):
+    scalars = {name: float(values[name]) for name in LOSS_NAMES}
+    for name, value in scalars.items():
+        if not np.isfinite(value):
+            raise FloatingPointError(
+                f"The {name} loss became {value} at step {step} of task {task_name}; "
+                "lower --learning_rate or disable --mixed_precision."
+            )
+    global_step = task_index * config.steps_per_task + step
+    learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    eta = progress.eta_seconds()
+    record = dict(
+        scalars, task=task_index, task_name=task_name, step=step, global_step=global_step,
+        learning_rate=learning_rate, images_per_second=images_per_second,
+        eta_seconds=None if eta != eta else eta,
+    )
+    metrics_log.write(record)
+    with writer.as_default(step=global_step):
+        for name, value in scalars.items():
+            tf.summary.scalar(f"loss/{name}", value)
+        tf.summary.scalar("learning_rate", learning_rate)
+        tf.summary.scalar("images_per_second", images_per_second)
+    progress.update(
+        global_step, label,
+        f"G {scalars['g_total']:.3f} D {scalars['d_loss']:.3f} distill {scalars['distillation']:.4f} "
+        f"{images_per_second:.0f} img/s",
+    )
+
+
+def _write_task_summaries(writer, generators, tasks, task_index, scores, config):
+    """After each task: its metrics and a sample grid (input | output | target) per task."""
+    global_step = (task_index + 1) * config.steps_per_task
+    with writer.as_default(step=global_step):
+        for name, values in scores.items():
+            for j, value in enumerate(values):
+                tf.summary.scalar(f"eval_{name}/{tasks[j].name}", value)
+        for j in range(task_index + 1):
+            rows = evaluation.sample_rows(generators, tasks[j], j, config)
+            grid = report.image_grid_array(rows)
+            tf.summary.image(f"samples/{tasks[j].name}", grid[None], step=global_step)
+    writer.flush()
+
+
+def summary_line(results):
+    """One line: mean final-stage L1 and average forgetting, for logs and notes."""
+    final = results["metrics"]["l1"][-1]
+    learned = [value for value in final if value is not None]
+    return f"mean final L1 {np.mean(learned):.4f} over {len(learned)} tasks"
+
+
+__all__ = ["ConfigMismatch", "prepare_config", "train", "print_tables", "format_duration"]

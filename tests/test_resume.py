@@ -1,0 +1,56 @@
+"""Stopping a run mid-task and running the same command again finishes it exactly once."""
+
+import json
+import os
+
+import pytest
+
+from hyper_lifelong_gan.config import TrainConfig
+from hyper_lifelong_gan.training import trainer
+
+
+def tiny_config(workdir, data_dir, **overrides):
+    values = dict(
+        tasks="toy_labels2street,toy_photo2warm", steps_per_task=6, batch_size=2, image_size=32,
+        ngf=4, n_blocks=1, ndf=8, log_every=1, checkpoint_every=4, eval_examples=4,
+        workdir=str(workdir), data_dir=data_dir,
+    )
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+def logged_steps(workdir):
+    with open(os.path.join(workdir, "metrics.jsonl")) as stream:
+        return [(record["task"], record["step"]) for record in map(json.loads, stream)]
+
+
+def test_interrupted_run_resumes_where_it_stopped(tmp_path, toy_data_dir):
+    config = tiny_config(tmp_path, toy_data_dir)
+    # Stop in the middle of the first task, then in the middle of the second.
+    trainer.train(config, interrupt_after_steps=3)
+    assert not (tmp_path / "progress.json").exists()  # no task finished yet
+    assert logged_steps(tmp_path) == [(0, 1), (0, 2), (0, 3)]
+    trainer.train(config, interrupt_after_steps=5)
+    assert json.loads((tmp_path / "progress.json").read_text()) == {"completed_tasks": 1}
+    results = trainer.train(config)
+    # Every step of every task ran exactly once, in order, and the run ended where an
+    # uninterrupted one ends.
+    expected = [(task, step) for task in range(2) for step in range(1, 7)]
+    assert logged_steps(tmp_path) == expected
+    assert json.loads((tmp_path / "progress.json").read_text()) == {"completed_tasks": 2}
+    assert len(results["metrics"]["l1"]) == 2 and len(results["params"]) == 2
+    assert results["metrics"]["l1"][0][1] is None and results["metrics"]["l1"][1][0] is not None
+    # Running it once more trains nothing.
+    trainer.train(config)
+    assert logged_steps(tmp_path) == expected
+
+
+def test_resuming_with_other_flags_is_refused(tmp_path, toy_data_dir):
+    recorded, _, _ = trainer.prepare_config(tiny_config(tmp_path, toy_data_dir))
+    os.makedirs(recorded.workdir, exist_ok=True)
+    trainer.check_or_write_run_config(recorded)
+    with pytest.raises(trainer.ConfigMismatch, match=r"--ngf=4 \(now 8\).*same flags to resume"):
+        trainer.train(tiny_config(tmp_path, toy_data_dir, ngf=8))
+    # Where and how often to write may change; the run then resumes.
+    relocated, _, _ = trainer.prepare_config(tiny_config(tmp_path, toy_data_dir, log_every=3))
+    trainer.check_or_write_run_config(relocated)

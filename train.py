@@ -1,0 +1,84 @@
+"""Train a generator on a sequence of image-to-image tasks, one after another.
+
+    python train.py                      # the built-in toy sequence, a few minutes on a CPU
+    python train.py --method=sft         # the same with sequential fine-tuning: see it forget
+    python train.py --tasks=cityscapes,maps,facades,edges2handbags   # the paper's sequence
+
+Every flag maps one to one onto a field of `hyper_lifelong_gan.config.TrainConfig`.
+Running the same command again resumes the run in --workdir where it stopped.
+Results: WORKDIR/results.json, WORKDIR/metrics.jsonl, TensorBoard logs in WORKDIR/tensorboard.
+"""
+
+import dataclasses
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app, flags, logging  # noqa: E402
+
+from hyper_lifelong_gan import config as config_lib  # noqa: E402
+
+_CHOICES = {
+    "distill_input": ["swap", "unswap", "noise"],
+    "jit_compile": ["auto", "true", "false"],
+    "jitter": ["auto", "true", "false"],
+}
+
+
+def _extra_help(name):
+    if name == "tasks":
+        from datasets import tasks as task_registry
+
+        return " " + task_registry.TASKS_HELP
+    if name == "method":
+        from hyper_lifelong_gan.methods import METHODS
+
+        return " One of: " + "; ".join(f"{m.name} ({m.description})" for m in METHODS.values()) + "."
+    return ""
+
+
+def define_flags():
+    """One flag per TrainConfig field, with the field's help text."""
+    for field in dataclasses.fields(config_lib.TrainConfig):
+        help_text = field.metadata["help"] + _extra_help(field.name)
+        default = field.default
+        if field.name in _CHOICES:
+            flags.DEFINE_enum(field.name, default, _CHOICES[field.name], help_text)
+        elif field.type in (bool, "bool"):
+            flags.DEFINE_boolean(field.name, default, help_text)
+        elif field.type in (int, "int"):
+            flags.DEFINE_integer(field.name, default, help_text)
+        elif field.type in (float, "float"):
+            flags.DEFINE_float(field.name, default, help_text)
+        else:
+            flags.DEFINE_string(field.name, default, help_text)
+
+
+define_flags()
+FLAGS = flags.FLAGS
+
+
+def config_from_flags():
+    return config_lib.TrainConfig(
+        **{field.name: FLAGS[field.name].value for field in dataclasses.fields(config_lib.TrainConfig)}
+    )
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    logging.set_verbosity(logging.WARNING)  # TFDS logs every dataset it opens at INFO
+    from datasets.tasks import DatasetError
+    from hyper_lifelong_gan.training import trainer
+
+    try:
+        trainer.train(config_from_flags())
+    except (config_lib.InvalidConfig, DatasetError, FloatingPointError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    app.run(main)
