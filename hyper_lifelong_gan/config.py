@@ -20,6 +20,7 @@ def _field(default, help_text):
 @dataclass
 class TrainConfig:
     tasks: str = _field("", "Comma-separated task sequence, in training order; empty means the built-in toy sequence.")
+    mode: str = _field("auto", "Kind of tasks: auto (what --tasks are), paired (pix2pix) or unpaired (CycleGAN); with no --tasks, unpaired picks the built-in unpaired sequence (toy_photo2monet,toy_photo2ukiyoe) and auto the built-in paired one.")
     method: str = _field("hyper_lifelong_gan", "Continual-learning method.")
     workdir: str = _field("", "Where checkpoints, TensorBoard logs and results.json go; empty means runs/<method>. Running the same command again resumes from it.")
     steps_per_task: int = _field(None, "Training steps per task (toy sequence: 400; real datasets: 20000).")
@@ -40,7 +41,7 @@ class TrainConfig:
     task_specific_base_filters: bool = _field(True, "Table 3 ablation: one filter generator per task (True) or one shared by all tasks (False).")
     task_coefficients: bool = _field(True, "Table 3 ablation: per-task coefficients C_i (True) or none (False).")
     mixed_precision: bool = _field(False, "Compute in mixed precision: float16 with loss scaling on GPU, bfloat16 on CPU.")
-    jit_compile: str = _field("auto", "Compile the training step with XLA: auto (on GPU only; it is slower on CPU), true or false.")
+    jit_compile: str = _field("auto", "Compile the training step with XLA: auto (on GPU; on CPU only for the toy sizes, where it makes distillation steps ~2x faster, while at 128 px it is slower: benchmarks/train_step.py), true or false.")
     jitter: str = _field("auto", "pix2pix random jitter (resize up 1.12x, random crop, flip): auto (on for real datasets, off for the toy sequence), true or false.")
     seed: int = _field(0, "Random seed of initialisation, data order and noise.")
     log_every: int = _field(25, "Log losses, throughput and ETA every this many steps.")
@@ -69,6 +70,8 @@ def resolve(config, toy):
         resolved = dataclasses.replace(resolved, workdir=f"runs/{resolved.method}")
     if resolved.jitter == "auto":
         resolved = dataclasses.replace(resolved, jitter="false" if toy else "true")
+    if resolved.jit_compile == "auto" and toy:
+        resolved = dataclasses.replace(resolved, jit_compile="true")
     return resolved
 
 

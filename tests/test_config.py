@@ -23,4 +23,6 @@ def test_real_datasets_get_paper_sizes_and_toy_tasks_small_ones():
     toy = config_lib.resolve(config_lib.TrainConfig(image_size=48), toy=True)
     assert toy.image_size == 48  # an explicit flag wins over the preset
     assert toy.ngf < paper.ngf and toy.jitter == "false"
+    # XLA: measured faster on CPU at toy sizes only; at paper size "auto" means GPU only.
+    assert toy.jit_compile == "true" and paper.jit_compile == "auto"
     assert toy.workdir == "runs/hyper_lifelong_gan"

@@ -1,0 +1,63 @@
+"""The real command line: one end-to-end run of train.py, and its one-sentence errors."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_cli(*args, timeout=900):
+    return subprocess.run(
+        [sys.executable, os.path.join(ROOT, "train.py"), *args],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+    )
+
+
+@pytest.mark.parametrize(
+    "flag, message",
+    [
+        ("--tasks=toy_labels2street,no_such_task", "no_such_task"),
+        ("--method=no_such_method", "valid methods are: hyper_lifelong_gan, sft, full"),
+    ],
+)
+def test_unknown_names_get_one_sentence(tmp_path, flag, message):
+    completed = run_cli(flag, f"--workdir={tmp_path}", timeout=120)
+    assert completed.returncode == 1
+    errors = [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and message in errors[0]
+    assert "Traceback" not in completed.stderr
+
+
+@pytest.mark.slow
+def test_train_cli_learns_a_shrunken_builtin_sequence(tmp_path, toy_data_dir):
+    tasks = ["toy_labels2street", "toy_photo2warm", "toy_photo2cool"]
+    completed = run_cli(
+        f"--tasks={','.join(tasks)}", "--steps_per_task=60", "--ngf=8", "--n_blocks=1",
+        "--eval_examples=32", f"--workdir={tmp_path}", f"--data_dir={toy_data_dir}",
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["method"] == "hyper_lifelong_gan"
+    assert results["tasks"] == tasks
+    for name in ("l1", "psnr", "ssim"):
+        matrix = results["metrics"][name]
+        assert len(matrix) == 3
+        for i, row in enumerate(matrix):
+            assert len(row) == 3
+            assert all(value is not None for value in row[: i + 1])
+            assert all(value is None for value in row[i + 1:])
+    # Each task adds only its task parts, and the run learned something: L1 of the
+    # last task is well below that of an untrained generator (~0.5 on these tasks).
+    params = results["params"]
+    assert params[0] < params[1] < params[2] and params[2] - params[1] == params[1] - params[0]
+    assert results["metrics"]["l1"][2][2] < 0.4
+    # The readable table, one JSON line per logged step, TensorBoard and checkpoints.
+    assert "L1: after" in completed.stdout + completed.stderr
+    records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert {"g_total", "distillation", "images_per_second", "learning_rate", "eta_seconds"} <= set(records[-1])
+    assert os.listdir(tmp_path / "tensorboard")
+    assert sorted(os.listdir(tmp_path / "tasks")) == ["task_0", "task_1", "task_2"]
