@@ -61,3 +61,31 @@ def test_train_cli_learns_a_shrunken_builtin_sequence(tmp_path, toy_data_dir):
     assert {"g_total", "distillation", "images_per_second", "learning_rate", "eta_seconds"} <= set(records[-1])
     assert os.listdir(tmp_path / "tensorboard")
     assert sorted(os.listdir(tmp_path / "tasks")) == ["task_0", "task_1", "task_2"]
+
+
+@pytest.mark.slow
+def test_offline_facades_names_the_archive_then_trains_once_it_is_placed_by_hand(tmp_path):
+    from datasets import pix2pix
+    from datasets_fixtures import gradient_pair_array, write_pix2pix_archive
+
+    url = pix2pix.archive_url("facades")
+    if pix2pix.unreachable_reason(url) is None:
+        pytest.skip("this machine reaches the pix2pix server; the offline path cannot be shown")
+    data_dir = tmp_path / "tfds"
+    command = [
+        "--tasks=facades", f"--data_dir={data_dir}", f"--workdir={tmp_path / 'run'}", "--steps_per_task=2",
+        "--image_size=32", "--ngf=4", "--n_blocks=1", "--ndf=8", "--batch_size=2", "--jit_compile=false",
+    ]
+    completed = run_cli(*command, timeout=120)
+    assert completed.returncode == 1
+    errors = [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
+    manual = data_dir / "downloads" / "manual" / "facades.tar.gz"
+    assert len(errors) == 1 and url in errors[0] and str(manual) in errors[0]
+    assert "Traceback" not in completed.stderr
+
+    write_pix2pix_archive(manual.parent, "facades", pair=gradient_pair_array(32),
+                          counts={"train": 4, "val": 2, "test": 2})
+    completed = run_cli(*command, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["tasks"] == ["facades"] and len(results["metrics"]["l1"]) == 1
