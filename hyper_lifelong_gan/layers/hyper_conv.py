@@ -5,17 +5,10 @@ import math
 import keras
 from keras import ops
 
-
-def _pair(value, name):
-    if isinstance(value, int):
-        return (value, value)
-    value = tuple(value)
-    if len(value) != 2 or not all(isinstance(v, int) for v in value):
-        raise ValueError(f"`{name}` must be an int or a pair of ints, got {value!r}.")
-    return value
+from hyper_lifelong_gan.layers.task_convolution import TaskConvolution
 
 
-class _HyperKernel(keras.layers.Layer):
+class _HyperKernel(TaskConvolution):
     """Shared machinery of `HyperConv2D` and `HyperConv2DTranspose`.
 
     Holds the shared weight matrix W, the per-task filter generators H_i and the
@@ -44,18 +37,12 @@ class _HyperKernel(keras.layers.Layer):
         task_coefficients=True,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        if filters < 1 or num_tasks < 1 or num_bases < 1 or z_dim < 1 or hidden_units < 1:
+        super().__init__(filters, kernel_size, strides, padding, **kwargs)
+        if num_tasks < 1 or num_bases < 1 or z_dim < 1 or hidden_units < 1:
             raise ValueError(
-                "`filters`, `num_tasks`, `num_bases`, `z_dim` and `hidden_units` must be "
-                f"positive, got {filters}, {num_tasks}, {num_bases}, {z_dim}, {hidden_units}."
+                "`num_tasks`, `num_bases`, `z_dim` and `hidden_units` must be "
+                f"positive, got {num_tasks}, {num_bases}, {z_dim}, {hidden_units}."
             )
-        if padding not in ("valid", "same"):
-            raise ValueError(f"`padding` must be 'valid' or 'same', got {padding!r}.")
-        self.filters = filters
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.strides = _pair(strides, "strides")
-        self.padding = padding
         self.num_tasks = num_tasks
         self.num_bases = num_bases
         self.z_dim = z_dim
@@ -154,25 +141,19 @@ class _HyperKernel(keras.layers.Layer):
 
     def flat_kernel(self, task, z):
         """B_i @ (C_i @ W), shape (k*k, c_in*c_out); eqs. 2 and 4."""
-        self._check_task(task)
+        self._check_task(task, self.num_tasks)
         combination = self.shared_weight
         if self.task_coefficients:
             combination = ops.matmul(self.coefficients[task], combination)
         return ops.matmul(self.base_filters(task, z), combination)
 
-    def _check_task(self, task):
-        if not 0 <= task < self.num_tasks:
-            raise ValueError(
-                f"Layer {self.name!r} serves tasks 0..{self.num_tasks - 1}, got task={task}."
-            )
+    def task_kernel(self, task, z):
+        """The 4D filter F_i of task `task`, shape (k, k, c_in, c_out)."""
+        return ops.reshape(self.flat_kernel(task, z), (*self.kernel_size, self.in_channels, self.filters))
 
     def get_config(self):
         config = super().get_config()
         config.update(
-            filters=self.filters,
-            kernel_size=self.kernel_size,
-            strides=self.strides,
-            padding=self.padding,
             num_tasks=self.num_tasks,
             num_bases=self.num_bases,
             z_dim=self.z_dim,
@@ -224,20 +205,6 @@ class HyperConv2D(_HyperKernel):
     for Image Conditioned Generation", CVPR 2021, section 3.1.
     """
 
-    def kernel(self, task, z):
-        """The 4D filter F_i of task `task`, shape (k, k, c_in, c_out)."""
-        return ops.reshape(
-            self.flat_kernel(task, z),
-            (*self.kernel_size, self.in_channels, self.filters),
-        )
-
-    def call(self, inputs, task=0, z=None):
-        kernel = self.kernel(task, z)
-        return ops.conv(inputs, kernel, strides=self.strides, padding=self.padding)
-
-    def compute_output_shape(self, input_shape):
-        return _conv_output_shape(input_shape, self.filters, self.kernel_size, self.strides, self.padding)
-
 
 @keras.saving.register_keras_serializable(package="hyper_lifelong_gan")
 class HyperConv2DTranspose(_HyperKernel):
@@ -249,45 +216,4 @@ class HyperConv2DTranspose(_HyperKernel):
     spatial size by exactly s.
     """
 
-    def kernel(self, task, z):
-        """The 4D filter F_i of task `task`, shape (k, k, c_out, c_in)."""
-        flat = self.flat_kernel(task, z)
-        kernel = ops.reshape(flat, (*self.kernel_size, self.in_channels, self.filters))
-        return ops.transpose(kernel, (0, 1, 3, 2))
-
-    def call(self, inputs, task=0, z=None):
-        return _conv_transpose(inputs, self.kernel(task, z), self.strides, self.padding)
-
-    def compute_output_shape(self, input_shape):
-        return _conv_transpose_output_shape(input_shape, self.filters, self.kernel_size, self.strides, self.padding)
-
-
-def _conv_transpose(inputs, kernel, strides, padding):
-    # Keras' "same" transposed convolution gives exactly in * stride for any kernel size.
-    return ops.conv_transpose(inputs, kernel, strides=strides, padding=padding)
-
-
-def _conv_output_shape(input_shape, filters, kernel_size, strides, padding):
-    batch, height, width, _ = input_shape
-    sizes = []
-    for size, k, s in zip((height, width), kernel_size, strides):
-        if size is None:
-            sizes.append(None)
-        elif padding == "same":
-            sizes.append(-(-size // s))
-        else:
-            sizes.append((size - k) // s + 1)
-    return (batch, *sizes, filters)
-
-
-def _conv_transpose_output_shape(input_shape, filters, kernel_size, strides, padding):
-    batch, height, width, _ = input_shape
-    sizes = []
-    for size, k, s in zip((height, width), kernel_size, strides):
-        if size is None:
-            sizes.append(None)
-        elif padding == "same":
-            sizes.append(size * s)
-        else:
-            sizes.append((size - 1) * s + k)
-    return (batch, *sizes, filters)
+    transposed = True

@@ -5,15 +5,10 @@ import math
 import keras
 from keras import ops
 
-from hyper_lifelong_gan.layers.hyper_conv import (
-    _conv_output_shape,
-    _conv_transpose,
-    _conv_transpose_output_shape,
-    _pair,
-)
+from hyper_lifelong_gan.layers.task_convolution import TaskConvolution
 
 
-class _PiggybackKernel(keras.layers.Layer):
+class _PiggybackKernel(TaskConvolution):
     """Per-task filters of PiggybackGAN (Zhai et al., ECCV 2020).
 
     Task 0 owns a conventional kernel of c_out filters. Every later task t owns
@@ -25,20 +20,12 @@ class _PiggybackKernel(keras.layers.Layer):
     task t, so earlier tasks' outputs are preserved exactly.
     """
 
-    transposed = False
-
     def __init__(
         self, filters, kernel_size, strides=1, padding="valid", num_tasks=1, unconstrained_fraction=0.5, **kwargs
     ):
-        super().__init__(**kwargs)
+        super().__init__(filters, kernel_size, strides, padding, **kwargs)
         if not 0.0 < unconstrained_fraction <= 1.0:
             raise ValueError(f"`unconstrained_fraction` must be in (0, 1], got {unconstrained_fraction}.")
-        if padding not in ("valid", "same"):
-            raise ValueError(f"`padding` must be 'valid' or 'same', got {padding!r}.")
-        self.filters = filters
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.strides = _pair(strides, "strides")
-        self.padding = padding
         self.num_tasks = num_tasks
         self.unconstrained_fraction = unconstrained_fraction
 
@@ -82,10 +69,9 @@ class _PiggybackKernel(keras.layers.Layer):
     def task_weights(self, task):
         return [w for w in (self.unconstrained[task], self.combinations[task]) if w is not None]
 
-    def kernel(self, task):
+    def task_kernel(self, task, z=None):
         """The filters of task `task`, laid out (k, k, c_in, c_out)."""
-        if not 0 <= task < self.num_tasks:
-            raise ValueError(f"Layer {self.name!r} serves tasks 0..{self.num_tasks - 1}, got task={task}.")
+        self._check_task(task, self.num_tasks)
         if task == 0:
             return self.unconstrained[0]
         bank = ops.stop_gradient(ops.concatenate(self.unconstrained[:task], axis=-1))
@@ -97,10 +83,6 @@ class _PiggybackKernel(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(
-            filters=self.filters,
-            kernel_size=self.kernel_size,
-            strides=self.strides,
-            padding=self.padding,
             num_tasks=self.num_tasks,
             unconstrained_fraction=self.unconstrained_fraction,
         )
@@ -123,20 +105,9 @@ class PiggybackConv2D(_PiggybackKernel):
         z: ignored.
     """
 
-    def call(self, inputs, task=0, z=None):
-        return ops.conv(inputs, self.kernel(task), strides=self.strides, padding=self.padding)
-
-    def compute_output_shape(self, input_shape):
-        return _conv_output_shape(input_shape, self.filters, self.kernel_size, self.strides, self.padding)
-
 
 @keras.saving.register_keras_serializable(package="hyper_lifelong_gan")
 class PiggybackConv2DTranspose(_PiggybackKernel):
     """Transposed convolution with PiggybackGAN's per-task filters (see `PiggybackConv2D`)."""
 
-    def call(self, inputs, task=0, z=None):
-        kernel = ops.transpose(self.kernel(task), (0, 1, 3, 2))
-        return _conv_transpose(inputs, kernel, self.strides, self.padding)
-
-    def compute_output_shape(self, input_shape):
-        return _conv_transpose_output_shape(input_shape, self.filters, self.kernel_size, self.strides, self.padding)
+    transposed = True

@@ -1,0 +1,86 @@
+"""What every convolution of the multi-task generator shares, whatever makes its filters."""
+
+import keras
+from keras import ops
+
+
+def _pair(value, name):
+    if isinstance(value, int):
+        return (value, value)
+    value = tuple(value)
+    if len(value) != 2 or not all(isinstance(v, int) for v in value):
+        raise ValueError(f"`{name}` must be an int or a pair of ints, got {value!r}.")
+    return value
+
+
+class TaskConvolution(keras.layers.Layer):
+    """Base of the generator's convolutions: a filter per task, applied without bias.
+
+    Subclasses decide where the filter of a task comes from (`task_kernel`, laid
+    out (k, k, c_in, c_out)) and which variables belong to a task alone
+    (`task_weights`); this class applies the filter as a convolution or, with
+    `transposed = True`, as a transposed convolution ("same" padding then
+    multiplies the spatial size by exactly the stride). Every call takes `task`
+    and `z`, so one generator definition serves every conv kind.
+
+    Args:
+        filters: number of output channels c_out.
+        kernel_size: int or pair, the spatial size of the filter.
+        strides: int or pair.
+        padding: "valid" or "same".
+    """
+
+    transposed = False
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", **kwargs):
+        super().__init__(**kwargs)
+        if filters < 1:
+            raise ValueError(f"`filters` must be positive, got {filters}.")
+        if padding not in ("valid", "same"):
+            raise ValueError(f"`padding` must be 'valid' or 'same', got {padding!r}.")
+        self.filters = filters
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.padding = padding
+
+    def task_kernel(self, task, z):
+        raise NotImplementedError
+
+    def task_weights(self, task):
+        """The variables only task `task` uses."""
+        return []
+
+    def kernel(self, task=0, z=None):
+        """The filter of `task` in the layout its op takes: (k, k, c_in, c_out), or
+        (k, k, c_out, c_in) for a transposed convolution."""
+        kernel = self.task_kernel(task, z)
+        return ops.transpose(kernel, (0, 1, 3, 2)) if self.transposed else kernel
+
+    def call(self, inputs, task=0, z=None):
+        kernel = self.kernel(task, z)
+        if self.transposed:
+            return ops.conv_transpose(inputs, kernel, strides=self.strides, padding=self.padding)
+        return ops.conv(inputs, kernel, strides=self.strides, padding=self.padding)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, _ = input_shape
+        sizes = []
+        for size, k, s in zip((height, width), self.kernel_size, self.strides):
+            if size is None:
+                sizes.append(None)
+            elif self.transposed:
+                sizes.append(size * s if self.padding == "same" else (size - 1) * s + k)
+            else:
+                sizes.append(-(-size // s) if self.padding == "same" else (size - k) // s + 1)
+        return (batch, *sizes, self.filters)
+
+    def _check_task(self, task, num_tasks):
+        if not 0 <= task < num_tasks:
+            raise ValueError(f"Layer {self.name!r} serves tasks 0..{num_tasks - 1}, got task={task}.")
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=self.filters, kernel_size=self.kernel_size, strides=self.strides, padding=self.padding
+        )
+        return config
