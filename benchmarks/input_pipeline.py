@@ -131,6 +131,8 @@ def main(argv=None) -> None:
     parser.add_argument("--batch_size", type=int, default=16, help="images per batch")
     parser.add_argument("--num_images", type=int, default=300, help="pairs in the archive")
     parser.add_argument("--no_jitter", action="store_true", help="time without the jitter")
+    parser.add_argument("--train_steps", type=int, default=3,
+                        help="timed steps of the paper-size training step (0 skips the demand side)")
     args = parser.parse_args(argv)
     import tensorflow_datasets as tfds
 
@@ -145,6 +147,19 @@ def main(argv=None) -> None:
         f"(first epoch, decoding: {result.first_epoch:.0f} images/s; {result.num_images} "
         f"synthetic 256x256 pairs; {os.cpu_count()} CPU cores)."
     )
+    if args.train_steps:
+        from benchmarks.train_step import images_per_second as step_images_per_second
+
+        # The demand side: a paper-size pix2pix step (ResNet-6, 64 filters, PatchGAN)
+        # at the same image and batch size, for the first task (no distillation).
+        demand = step_images_per_second(
+            "hyper_lifelong_gan", 0, False, args.train_steps, image_size=args.image_size,
+            ngf=64, n_blocks=6, ndf=64, batch_size=args.batch_size,
+        )
+        print(
+            f"Training step demand: {demand:.1f} images/s at the same size; the pipeline "
+            f"delivers {result.steady_state / demand:.0f}x what the step consumes."
+        )
 
 
 if __name__ == "__main__":
