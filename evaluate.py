@@ -1,0 +1,81 @@
+"""Evaluate training runs: FID, Acc, L1/PSNR/SSIM and the continual-learning report.
+
+    python evaluate.py --workdir=runs/hyper_lifelong_gan --metrics=fid,acc
+    python evaluate.py --workdir=runs/hyper_lifelong_gan --workdir=runs/sft \\
+        --metrics=fid,acc,l1,psnr --fid_features=classifier     # offline, ~2 min on a CPU
+    python evaluate.py --workdir=runs/sft --metrics=params
+
+For every run, the generators saved after each learned task are evaluated on every
+task learned so far (test split, fixed noise), which fills the matrices M[i][j] =
+metric of task j after learning task i. Results: the matrices in
+WORKDIR/results.json, the table of the paper's Tables 4 and 6 (one column per
+--workdir) with every matrix in WORKDIR/report.md, heatmaps and input | output |
+target grids in WORKDIR/evaluation/, TensorBoard in WORKDIR/tensorboard/eval.
+Running it again gives the same numbers (the domain classifier is cached).
+"""
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app, flags, logging  # noqa: E402
+
+flags.DEFINE_multi_string(
+    "workdir", None,
+    "The workdir of a train.py run; repeat the flag to compare runs (one table column each).",
+)
+flags.DEFINE_string(
+    "metrics", "fid,acc",
+    "Comma-separated metrics: fid (Frechet distance of generated and real test images), "
+    "acc (share of each task's outputs a domain classifier assigns to that task), "
+    "l1, psnr, ssim (against the ground truth) and params (generator parameters per stage).",
+)
+flags.DEFINE_enum(
+    "fid_features", "inception", ["inception", "classifier"],
+    "Features FID is computed on: inception (InceptionV3 pool features, the paper's FID; needs "
+    "its ImageNet weights in Keras' cache or --inception_weights) or classifier (the domain "
+    "classifier's features, works offline, reported as fid_classifier and not comparable to FID).",
+)
+flags.DEFINE_string(
+    "inception_weights", None,
+    "Path to InceptionV3's no-top ImageNet weights "
+    "(inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5), if not in Keras' cache.",
+)
+flags.DEFINE_integer(
+    "eval_examples", 0, "Test examples per task to evaluate on; 0 means the whole test split."
+)
+flags.DEFINE_integer(
+    "classifier_steps", 300,
+    "Training steps of the domain classifier behind acc and classifier-feature FID "
+    "(part of its cache key in WORKDIR/domain_classifier).",
+)
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    if not FLAGS["verbosity"].present:
+        logging.set_verbosity(logging.WARNING)  # TFDS logs every dataset it opens at INFO
+    from datasets.tasks import DatasetError
+    from hyper_lifelong_gan import evaluation_report
+    from hyper_lifelong_gan.metrics.fid import InceptionWeightsUnavailable
+
+    try:
+        evaluation_report.evaluate_runs(
+            FLAGS.workdir or [],
+            FLAGS.metrics,
+            fid_features=FLAGS.fid_features,
+            inception_weights=FLAGS.inception_weights,
+            eval_examples=FLAGS.eval_examples,
+            classifier_steps=FLAGS.classifier_steps,
+        )
+    except (evaluation_report.EvaluationError, InceptionWeightsUnavailable, DatasetError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    app.run(main)
