@@ -34,7 +34,8 @@ class TaskGenerators:
         return sum(model.count_params() for model in self.models)
 
     def checkpoint_items(self):
-        return {f"generator_{i}": model for i, model in enumerate(self.models)}
+        """Trackables for `tf.train.Checkpoint`, one per model (see `weights_trackable`)."""
+        return {f"generator_{i}": weights_trackable(model) for i, model in enumerate(self.models)}
 
 
 class ContinualMethod:
@@ -92,6 +93,22 @@ class ContinualMethod:
         for task in range(num_tasks):
             generators = self.start_task(generators, task, generator_config)
         return generators
+
+
+def weights_trackable(model):
+    """Every weight of a Keras model, keyed by its path, as one checkpointable object.
+
+    `tf.train.Checkpoint(model=keras_model)` is not enough under Keras 3: layers and
+    variables held in Python lists (per-task weights, residual blocks) are invisible
+    to TensorFlow's object tracking and would silently not be saved. Keys are the
+    paths below the model, so every layer must have a stable, explicit name.
+    """
+    import tensorflow as tf
+
+    prefix = model.name + "/"
+    return tf.train.Checkpoint(**{
+        variable.path.removeprefix(prefix).replace("/", "."): variable for variable in model.weights
+    })
 
 
 def set_task_seed(seed, task):

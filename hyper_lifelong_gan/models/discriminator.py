@@ -24,19 +24,22 @@ def build_patch_discriminator(input_channels=6, ndf=64, n_layers=3, name="discri
     for index in range(n_layers + 1):
         stride = 2 if index < n_layers else 1
         channels = ndf * min(2 ** index, 8)
-        layers.append(keras.layers.ZeroPadding2D(1))
+        # Explicit names: checkpoints key weights by path (methods.base.weights_trackable).
+        layers.append(keras.layers.ZeroPadding2D(1, name=f"padding{index}"))
         layers.append(
             keras.layers.Conv2D(
-                channels, 4, stride, use_bias=index == 0,
+                channels, 4, stride, use_bias=index == 0, name=f"conv{index}",
                 kernel_initializer=keras.initializers.RandomNormal(stddev=0.02),
             )
         )
         if index > 0:
-            layers.append(TaskInstanceNorm(num_tasks=1))
-        layers.append(keras.layers.LeakyReLU(0.2))
-    layers.append(keras.layers.ZeroPadding2D(1))
+            layers.append(TaskInstanceNorm(num_tasks=1, name=f"norm{index}"))
+        layers.append(keras.layers.LeakyReLU(0.2, name=f"activation{index}"))
+    layers.append(keras.layers.ZeroPadding2D(1, name="logits_padding"))
     layers.append(
-        keras.layers.Conv2D(1, 4, 1, kernel_initializer=keras.initializers.RandomNormal(stddev=0.02))
+        keras.layers.Conv2D(
+            1, 4, 1, name="logits", kernel_initializer=keras.initializers.RandomNormal(stddev=0.02)
+        )
     )
-    layers.append(keras.layers.Activation("linear", dtype="float32"))
+    layers.append(keras.layers.Activation("linear", dtype="float32", name="logits_float32"))
     return keras.Sequential(layers, name=name)

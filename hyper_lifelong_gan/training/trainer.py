@@ -19,6 +19,7 @@ from datasets import builtin_tasks, pipeline
 from datasets import tasks as task_registry
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.methods import get_method, set_task_seed
+from hyper_lifelong_gan.methods.base import weights_trackable
 from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.models import build_patch_discriminator
 from hyper_lifelong_gan.training import evaluation
@@ -228,7 +229,8 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
             step_counter = tf.Variable(0, dtype=tf.int64, name="step_in_task")
         # --- checkpoint of this task: resume mid-task where a previous run stopped.
         checkpoint = tf.train.Checkpoint(
-            step=step_counter, discriminator=discriminator, generator_optimizer=generator_optimizer,
+            step=step_counter, discriminator=weights_trackable(discriminator),
+            generator_optimizer=generator_optimizer,
             discriminator_optimizer=discriminator_optimizer, **student.checkpoint_items(),
         )
         manager = tf.train.CheckpointManager(
