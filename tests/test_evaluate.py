@@ -14,7 +14,6 @@ import tensorflow as tf
 from datasets import builtin_tasks
 from datasets import pipeline
 from datasets import tasks as task_registry
-from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan import evaluation_report
 from hyper_lifelong_gan.config import TrainConfig
 from hyper_lifelong_gan.metrics import domain_classifier
@@ -45,34 +44,6 @@ def trained(tmp_path_factory, toy_data_dir):
 @pytest.fixture(scope="module")
 def workdir(trained):
     return trained[0]
-
-
-@pytest.fixture(scope="module")
-def restore_is_exact(workdir):
-    """Whether the trainer's per-task checkpoint holds every generator weight.
-
-    Tests whose numbers depend on restored generators (reproducing the trainer,
-    repeating an evaluation) are expected to fail while it does not: the generators
-    restored from a partial checkpoint keep random weights.
-    """
-    run = evaluation_report.load_run(workdir)
-    generators = trainer.restore_task_generators(
-        workdir, 0, run.method, config_lib.generator_config(run.config)
-    )
-    reader = tf.train.load_checkpoint(trainer.task_checkpoint_prefix(workdir, 0))
-    saved = [name for name in reader.get_variable_to_shape_map() if "VARIABLE_VALUE" in name]
-    expected = sum(len(model.weights) for model in generators.models)
-    if len(saved) < expected:
-        return (
-            f"trainer.save_task_generators saved {len(saved)} of the {expected} generator "
-            "weights, so restored generators are partly random"
-        )
-    return None
-
-
-def _require_exact_restore(restore_is_exact):
-    if restore_is_exact is not None:
-        pytest.xfail(restore_is_exact)
 
 
 def _evaluate(workdirs, metrics, **kwargs):
@@ -121,8 +92,7 @@ def test_results_json_gets_acc_and_classifier_fid_matrices(evaluated):
     assert len(results["params"]) == len(TASKS)
 
 
-def test_l1_psnr_ssim_reproduce_the_trainers_numbers(trained, evaluated, restore_is_exact):
-    _require_exact_restore(restore_is_exact)
+def test_l1_psnr_ssim_reproduce_the_trainers_numbers(trained, evaluated):
     # The run was trained with eval_examples=16, the evaluation's FAST setting.
     _, trainer_results = trained
     _, _, results = evaluated
@@ -180,9 +150,8 @@ def evaluated_again(workdir, evaluated, tmp_path_factory):
 
 
 def test_evaluating_twice_gives_the_same_numbers(
-    workdir, evaluated, evaluated_again, restore_is_exact
+    workdir, evaluated, evaluated_again
 ):
-    _require_exact_restore(restore_is_exact)
     (first,), _, first_results = evaluated
     evaluations, _, _ = evaluated_again
     assert _results(workdir)["metrics"] == first_results["metrics"]
@@ -191,7 +160,7 @@ def test_evaluating_twice_gives_the_same_numbers(
     )
 
 
-def test_several_workdirs_are_columns_of_one_table(workdir, evaluated_again, restore_is_exact):
+def test_several_workdirs_are_columns_of_one_table(workdir, evaluated_again):
     evaluations, printed, copy = evaluated_again
     assert [e.name for e in evaluations] == [
         f"hyper_lifelong_gan ({os.path.basename(workdir)})", "hyper_lifelong_gan (copy)"
@@ -205,12 +174,11 @@ def test_several_workdirs_are_columns_of_one_table(workdir, evaluated_again, res
     with open(os.path.join(copy, "report.md")) as stream:
         assert header in stream.read()
     # One judge for both columns: the classifier is shared, so the same run scores the same.
-    _require_exact_restore(restore_is_exact)
     assert evaluations[0].means == evaluations[1].means
 
 
 def test_a_run_stopped_early_fills_the_rows_it_has(
-    workdir, evaluated, tmp_path, restore_is_exact
+    workdir, evaluated, tmp_path
 ):
     partial = str(tmp_path / "partial")
     shutil.copytree(workdir, partial)
@@ -221,7 +189,6 @@ def test_a_run_stopped_early_fills_the_rows_it_has(
     assert os.path.isfile(os.path.join(partial, "evaluation", f"samples_{TASKS[0]}.png"))
     (row,) = _results(partial)["metrics"]["l1"]
     assert row[1] is None
-    _require_exact_restore(restore_is_exact)
     assert row == evaluated[2]["metrics"]["l1"][0]
 
 
