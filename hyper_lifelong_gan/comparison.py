@@ -1,0 +1,402 @@
+"""Every continual-learning method on one task sequence, side by side (paper Table 4).
+
+    python -m hyper_lifelong_gan.comparison                      # all 6 methods, built-in sequence
+    python -m hyper_lifelong_gan.comparison --methods=sft,hyper_lifelong_gan --quick   # smoke run
+    python -m hyper_lifelong_gan.comparison --tasks=cityscapes,maps,facades,edges2handbags \\
+        --out_dir=runs/paper_comparison                          # the paper's sequence, paper sizes
+
+Each method trains through `trainer.train` in OUT_DIR/<method> (its results.json,
+checkpoints and TensorBoard logs are there). Running the same command again
+resumes an unfinished method where it stopped and skips finished ones, so the
+table can be rebuilt at no cost, e.g. after `evaluate.py` added Acc/FID to the
+results.json files (those rows then appear too).
+
+The table (OUT_DIR/comparison.md and .json, also printed) has one column per
+method and per metric the mean over all tasks after the last task, the mean
+forgetting over the earlier tasks, and the generator parameters after the last
+task.
+
+Default length. On the built-in toy sequence (toy sizes: 32 px, ngf 16, 2 blocks,
+batch 8) a method's step costs ~8 ms (SFT, Full) to ~25 ms (Hyper-LifelongGAN in
+task 4, where distillation runs 2 x 3 extra generator passes) on a 2-core CPU.
+`--steps_per_task` defaults to DEFAULT_TOY_STEPS_PER_TASK = 300 there: measured
+on a shared (loaded ~2x) 2-core CPU, all six methods took 23 min at 300 steps
+per task (~12 min unloaded), under the 30-minute budget with room for a loaded
+machine, while each task still gets ~40 epochs of its 400 training images — enough
+to learn it (see `datasets/builtin_tasks.py`) and to show forgetting in SFT.
+`train.py` alone uses 400 steps per task. Every other size comes from the
+trainer's defaults (toy sizes for the built-in sequence, the paper's otherwise,
+where the trainer's 20000 steps per task apply unless --steps_per_task is given).
+"""
+
+import dataclasses
+import json
+import math
+import os
+import sys
+import time
+
+from hyper_lifelong_gan import config as config_lib
+from hyper_lifelong_gan.methods import METHODS
+from hyper_lifelong_gan.metrics import report
+
+# The paper's Table 4 column order (Hyper-Full, Hyper-LifelongGAN, SFT, Full, LifelongGAN++, PiggybackGAN).
+METHOD_ORDER = ("hyper_full", "hyper_lifelong_gan", "sft", "full", "lifelong_gan_pp", "piggyback")
+DEFAULT_OUT_DIR = "runs/comparison"
+QUICK_OUT_DIR = "runs/comparison_quick"
+DEFAULT_TOY_STEPS_PER_TASK = 300
+# --quick: a smoke run of the whole pipeline in about a minute per method.
+QUICK_OVERRIDES = dict(
+    steps_per_task=2, batch_size=2, image_size=32, ngf=4, n_blocks=1, ndf=8, eval_examples=4, log_every=1,
+)
+# Rows, in the paper's order (Acc, FID first) then the reconstruction metrics.
+METRIC_ORDER = ("acc", "fid", "fid_classifier", "l1", "psnr", "ssim")
+HIGHER_IS_BETTER = {"acc": True, "fid": False, "fid_classifier": False, "l1": False, "psnr": True, "ssim": True}
+DECIMALS = {"acc": 2, "fid": 2, "fid_classifier": 2, "l1": 4, "psnr": 2, "ssim": 4}
+MISSING = "-"
+
+
+def parse_methods(spec):
+    """'all' or 'a,b' -> method names in the paper's column order; a clear error otherwise."""
+    if spec.strip() == "all":
+        return list(METHOD_ORDER)
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    unknown = [name for name in names if name not in METHODS]
+    if unknown or not names:
+        raise config_lib.InvalidConfig(
+            f"Unknown --methods {', '.join(unknown) or spec!r}; use 'all' or a comma-separated list of: "
+            f"{', '.join(METHOD_ORDER)}."
+        )
+    return [name for name in METHOD_ORDER if name in names] + [name for name in names if name not in METHOD_ORDER]
+
+
+def with_defaults(config):
+    """`config` with the comparison's default length where the user gave none."""
+    if config.steps_per_task is not None:
+        return config
+    from datasets import builtin_tasks, tasks as task_registry
+
+    names = config.tasks.split(",") if config.tasks else list(builtin_tasks.PAIRED_TASKS)
+    toy = all(task.name.startswith("toy_") for task in task_registry.parse_tasks(",".join(names)))
+    return dataclasses.replace(config, steps_per_task=DEFAULT_TOY_STEPS_PER_TASK) if toy else config
+
+
+def method_config(config, method, out_dir):
+    return dataclasses.replace(config, method=method, workdir=os.path.join(out_dir, method))
+
+
+def _finished(workdir, num_tasks):
+    from hyper_lifelong_gan.training import trainer
+
+    progress = trainer.load_json(os.path.join(workdir, trainer.PROGRESS), {"completed_tasks": 0})
+    return progress["completed_tasks"] >= num_tasks and os.path.exists(os.path.join(workdir, trainer.RESULTS))
+
+
+def default_parallel():
+    """How many methods train at once: 1 on a GPU (a TensorFlow process takes all of
+    its memory), else 2 on a CPU with at least 2 cores (see the module docstring)."""
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _train_logged(config, log_path):
+    """One method's `trainer.train` with its progress in `log_path` (a worker process)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from absl import logging
+
+    from hyper_lifelong_gan.training import trainer
+
+    logging.set_verbosity(logging.WARNING)
+    started = time.monotonic()
+    with open(log_path, "a") as log:
+        results = trainer.train(config, log_stream=log)
+    return results, time.monotonic() - started
+
+
+def run_methods(config, methods, out_dir, log_stream=None, parallel=1):
+    """Trains every method in OUT_DIR/<method>, skipping finished ones.
+
+    With `parallel` > 1, up to that many methods train at once, each in its own
+    process (spawned, so TensorFlow starts clean) logging to OUT_DIR/<method>/comparison.log;
+    otherwise they train one after another in this process, logging to `log_stream`.
+
+    Returns {method: {"results": results dict, "status": "trained" | "skipped",
+    "seconds": wall time of this invocation}}, in the order of `methods`. A finished
+    run made with other flags is refused (`trainer.ConfigMismatch`), as `train.py` would.
+    """
+    import keras
+
+    from hyper_lifelong_gan.training import trainer
+
+    def say(text):
+        print(f"[comparison] {text}", file=log_stream, flush=True)
+
+    runs, pending = {}, []
+    for method in methods:
+        prepared, tasks, _ = trainer.prepare_config(method_config(config, method, out_dir))
+        if _finished(prepared.workdir, len(tasks)):
+            trainer.check_or_write_run_config(prepared)
+            results = trainer.load_json(os.path.join(prepared.workdir, trainer.RESULTS), None)
+            runs[method] = {"results": results, "status": "skipped", "seconds": 0.0}
+            say(f"{method}: finished in {prepared.workdir}, skipped.")
+        else:
+            pending.append((method, prepared, len(tasks)))
+
+    def finish(method, results, seconds, num_tasks):
+        if len(results["params"]) < num_tasks:  # interrupted (Ctrl-C): resumable, stop here
+            raise KeyboardInterrupt(f"{method} was interrupted; run the same command again to resume.")
+        runs[method] = {"results": results, "status": "trained", "seconds": seconds}
+        say(f"{method}: trained in {seconds:.0f} s.")
+
+    if parallel > 1 and len(pending) > 1:
+        import concurrent.futures
+        import multiprocessing
+
+        from hyper_lifelong_gan.methods import get_method
+
+        # Distilling methods take longest (their later tasks run extra generator passes): start them first.
+        pending.sort(key=lambda item: not get_method(item[0]).distills)
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=parallel, mp_context=context) as pool:
+            futures = {}
+            for method, prepared, num_tasks in pending:
+                os.makedirs(prepared.workdir, exist_ok=True)
+                log_path = os.path.join(prepared.workdir, "comparison.log")
+                futures[pool.submit(_train_logged, prepared, log_path)] = (method, num_tasks)
+                say(f"{method}: training in {prepared.workdir} (progress in {log_path}).")
+            for future in concurrent.futures.as_completed(futures):
+                method, num_tasks = futures[future]
+                results, seconds = future.result()
+                finish(method, results, seconds, num_tasks)
+    else:
+        for method, prepared, num_tasks in pending:
+            say(f"{method}: training in {prepared.workdir}.")
+            started = time.monotonic()
+            results = trainer.train(prepared, log_stream=log_stream)
+            keras.backend.clear_session()
+            finish(method, results, time.monotonic() - started, num_tasks)
+    return {method: runs[method] for method in methods}
+
+
+# ------------------------------------------------------------------------- the table
+
+
+def _known(value):
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _mean(values):
+    values = [float(v) for v in values if _known(v)]
+    return sum(values) / len(values) if values else None
+
+
+def final_mean(matrix):
+    """Mean over all tasks of the last row: every task's metric after the last task."""
+    return _mean(matrix[-1]) if matrix else None
+
+
+def mean_forgetting(metric, matrix):
+    """Mean over the tasks before the last of how much each got worse from just after
+    learning it to the end: M[j][j] - M[T-1][j] for higher-is-better metrics,
+    M[T-1][j] - M[j][j] for lower-is-better ones, so positive always means forgotten."""
+    drops = report.forgetting(matrix)[:-1]
+    if not HIGHER_IS_BETTER[metric]:
+        drops = [None if drop is None else -drop for drop in drops]
+    return _mean(drops)
+
+
+def summarize(results):
+    """{row key: value} of one method's results.json: '<metric>' (final mean),
+    '<metric>_forgetting', 'params' (after the last task)."""
+    summary = {}
+    for metric in METRIC_ORDER:
+        matrix = results["metrics"].get(metric)
+        if not matrix or not any(_known(v) for row in matrix for v in row):
+            continue
+        summary[metric] = final_mean(matrix)
+        summary[f"{metric}_forgetting"] = mean_forgetting(metric, matrix)
+    summary["params"] = results["params"][-1] if results["params"] else None
+    return summary
+
+
+def comparison_table(runs):
+    """The JSON-ready comparison of `run_methods`' output: columns, rows and values."""
+    summaries = {method: summarize(run["results"]) for method, run in runs.items()}
+    metrics = [m for m in METRIC_ORDER if any(m in summary for summary in summaries.values())]
+    rows = metrics + [f"{m}_forgetting" for m in metrics] + ["params"]
+    any_results = next(iter(runs.values()))["results"]
+    return {
+        "tasks": any_results["tasks"],
+        "columns": list(runs),
+        "rows": rows,
+        "values": {method: {row: summaries[method].get(row) for row in rows} for method in runs},
+        "status": {method: run["status"] for method, run in runs.items()},
+        "seconds": {method: round(run["seconds"], 1) for method, run in runs.items()},
+    }
+
+
+def row_label(row):
+    if row == "params":
+        return "Generator params after last task"
+    if row.endswith("_forgetting"):
+        metric = row[: -len("_forgetting")]
+        return f"{report.metric_label(metric)} forgetting"
+    direction = "higher" if HIGHER_IS_BETTER[row] else "lower"
+    return f"{report.metric_label(row)} ({direction} is better)"
+
+
+def format_cell(row, value):
+    if not _known(value):
+        return MISSING
+    if row == "params":
+        return f"{value:,} ({value / 1e6:.2f}M)"
+    metric = row[: -len("_forgetting")] if row.endswith("_forgetting") else row
+    if metric in report.PERCENT_METRICS:
+        value *= 100.0
+    return f"{value:+.{DECIMALS[metric]}f}" if row.endswith("_forgetting") else f"{value:.{DECIMALS[metric]}f}"
+
+
+def markdown(table):
+    header = ["Metric"] + table["columns"]
+    lines = [
+        f"# Comparison on {', '.join(table['tasks'])}",
+        "",
+        f"Mean over the {len(table['tasks'])} tasks after learning the last one (the layout of the paper's "
+        "Table 4); forgetting: mean over the earlier tasks of how much each got worse from just after "
+        "learning it to the end (positive = forgotten); Acc in percent.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for row in table["rows"]:
+        cells = [format_cell(row, table["values"][method][row]) for method in table["columns"]]
+        lines.append("| " + " | ".join([row_label(row)] + cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write(table, out_dir):
+    """Writes OUT_DIR/comparison.md and OUT_DIR/comparison.json; returns the paths."""
+    os.makedirs(out_dir, exist_ok=True)
+    markdown_path = os.path.join(out_dir, "comparison.md")
+    json_path = os.path.join(out_dir, "comparison.json")
+    with open(markdown_path, "w") as stream:
+        stream.write(markdown(table))
+    with open(json_path, "w") as stream:
+        json.dump(table, stream, indent=2)
+        stream.write("\n")
+    return markdown_path, json_path
+
+
+def compare(config, methods=METHOD_ORDER, out_dir=DEFAULT_OUT_DIR, log_stream=None, parallel=None):
+    """Trains (or reuses) every method, writes the table, returns it.
+
+    Args:
+        config: a `TrainConfig`; its `method` and `workdir` are replaced per method,
+            and a None `steps_per_task` gets the comparison's default.
+        methods: method names (columns, in this order).
+        out_dir: each method runs in OUT_DIR/<method>; the table goes to OUT_DIR.
+        parallel: methods trained at once (separate processes); None: `default_parallel()`.
+    """
+    config = with_defaults(config)
+    parallel = default_parallel() if parallel is None else parallel
+    started = time.monotonic()
+    runs = run_methods(config, list(methods), out_dir, log_stream, parallel)
+    table = comparison_table(runs)
+    table["total_seconds"] = round(time.monotonic() - started, 1)
+    table["parallel"] = parallel
+    table["config"] = {name: value for name, value in dataclasses.asdict(config).items() if name not in _NOT_FLAGS}
+    write(table, out_dir)
+    print(markdown(table), file=log_stream or sys.stdout, flush=True)
+    return table
+
+
+# --------------------------------------------------------------------------- the CLI
+
+_CHOICES = {"distill_input": ["swap", "unswap", "noise"], "jit_compile": ["auto", "true", "false"],
+            "jitter": ["auto", "true", "false"]}
+# Set per method by the comparison itself.
+_NOT_FLAGS = ("method", "workdir")
+
+
+def define_flags(flag_values=None):
+    """--methods, --out_dir, --quick, and one flag per TrainConfig field (default: the
+    trainer's), in `flag_values` (absl's global FLAGS by default); returns it."""
+    from absl import flags
+
+    flag_values = flags.FLAGS if flag_values is None else flag_values
+    flags.DEFINE_string(
+        "methods", "all", "'all' or a comma-separated list of: " + ", ".join(METHOD_ORDER) + ".",
+        flag_values=flag_values,
+    )
+    flags.DEFINE_string(
+        "out_dir", None,
+        f"Each method runs in OUT_DIR/<method>; comparison.md/.json go to OUT_DIR "
+        f"(default {DEFAULT_OUT_DIR}, with --quick {QUICK_OUT_DIR}).",
+        flag_values=flag_values,
+    )
+    flags.DEFINE_integer(
+        "parallel", 0,
+        "Methods trained at once, each in its own process; 0: 2 on a CPU with 2+ cores, 1 on a GPU.",
+        flag_values=flag_values,
+    )
+    flags.DEFINE_boolean(
+        "quick", False,
+        "Smoke run: " + ", ".join(f"{k}={v}" for k, v in QUICK_OVERRIDES.items()) + " (explicit flags win).",
+        flag_values=flag_values,
+    )
+    for field in dataclasses.fields(config_lib.TrainConfig):
+        if field.name in _NOT_FLAGS:
+            continue
+        help_text = field.metadata["help"] + " Default: the trainer's"
+        if field.name == "steps_per_task":
+            help_text += f", except {DEFAULT_TOY_STEPS_PER_TASK} on the built-in sequence (see the module docstring)"
+        help_text += "."
+        if field.name in _CHOICES:
+            flags.DEFINE_enum(field.name, None, _CHOICES[field.name], help_text, flag_values=flag_values)
+        elif field.type in (bool, "bool"):
+            flags.DEFINE_boolean(field.name, None, help_text, flag_values=flag_values)
+        elif field.type in (int, "int"):
+            flags.DEFINE_integer(field.name, None, help_text, flag_values=flag_values)
+        elif field.type in (float, "float"):
+            flags.DEFINE_float(field.name, None, help_text, flag_values=flag_values)
+        else:
+            flags.DEFINE_string(field.name, None, help_text, flag_values=flag_values)
+    return flag_values
+
+
+def config_from_flags(flag_values):
+    """The TrainConfig the flags describe: the trainer's defaults, then --quick, then explicit flags."""
+    values = dict(QUICK_OVERRIDES) if flag_values.quick else {}
+    for field in dataclasses.fields(config_lib.TrainConfig):
+        if field.name not in _NOT_FLAGS and flag_values[field.name].value is not None:
+            values[field.name] = flag_values[field.name].value
+    return config_lib.TrainConfig(**values)
+
+
+def main(argv):
+    from absl import app, logging
+
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    logging.set_verbosity(logging.WARNING)
+    from datasets.tasks import DatasetError
+
+    out_dir = FLAGS.out_dir or (QUICK_OUT_DIR if FLAGS.quick else DEFAULT_OUT_DIR)
+    try:
+        compare(config_from_flags(FLAGS), parse_methods(FLAGS.methods), out_dir, parallel=FLAGS.parallel or None)
+    except (config_lib.InvalidConfig, DatasetError, FloatingPointError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {os.path.join(out_dir, 'comparison.md')} and comparison.json")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from absl import app
+
+    FLAGS = define_flags()
+    app.run(main)

@@ -1,0 +1,232 @@
+"""What each continual-learning method adds per task, freezes and trains, on tiny models;
+then the same through `trainer.train` (results.json's `params`) and every ablation switch."""
+
+import contextlib
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from hyper_lifelong_gan import config as config_lib
+from hyper_lifelong_gan.config import TrainConfig
+from hyper_lifelong_gan.methods import METHODS, get_method
+from hyper_lifelong_gan.models import build_generator, build_patch_discriminator
+from hyper_lifelong_gan.training import trainer
+from hyper_lifelong_gan.training.steps import PairedTaskStep
+
+TINY = dict(ngf=4, n_blocks=1, ndf=8, batch_size=2, image_size=32)
+GENERATOR = config_lib.generator_config(TrainConfig(**TINY))
+IMAGE_SHAPE = (TINY["batch_size"], TINY["image_size"], TINY["image_size"], 3)
+
+
+@contextlib.contextmanager
+def eagerly():
+    """Runs tf.functions eagerly: tracing and optimising the step graphs costs ~60 s of
+    CPU per tiny trainer run, ~4x the eager run, and nothing checked here depends on
+    graph mode (test_resume.py runs the trainer in it)."""
+    tf.config.run_functions_eagerly(True)
+    try:
+        yield
+    finally:
+        tf.config.run_functions_eagerly(False)
+
+
+def images(seed):
+    return tf.constant(np.random.default_rng(seed).uniform(-1, 1, IMAGE_SHAPE), tf.float32)
+
+
+def grow(method_name, seed=0):
+    """(method, generators after task 1, generators after task 2), freshly built."""
+    method = get_method(method_name)
+    keras.utils.set_random_seed(seed)
+    first = method.start_task(None, 0, GENERATOR)
+    second = method.start_task(first, 1, GENERATOR)
+    return method, first, second
+
+
+def train_steps(method, student, teacher, task, steps=3):
+    """`steps` pix2pix steps of task `task` on random pairs; returns the last step's losses."""
+    config = TrainConfig(**TINY)
+    discriminator = build_patch_discriminator(input_channels=6, ndf=TINY["ndf"])
+    generator_optimizer = trainer.make_optimizer(config, method.trainable_variables(student, task), "float32")
+    discriminator_optimizer = trainer.make_optimizer(config, discriminator.trainable_variables, "float32")
+    step = PairedTaskStep(
+        student, teacher, discriminator, method, task, config, tf.distribute.get_strategy(),
+        generator_optimizer, discriminator_optimizer,
+    )
+    values = None
+    with eagerly():
+        for index in range(steps):
+            z = student.models[0].sample_z(index)
+            values = step(images(2 * index + 100), images(2 * index + 101), z, tf.constant([7, index]))
+    return {name: float(value) for name, value in values.items()}
+
+
+def snapshot(variables):
+    return [np.array(variable.numpy()) for variable in variables]
+
+
+def unchanged(variables, saved):
+    return all(np.array_equal(variable.numpy(), value) for variable, value in zip(variables, saved, strict=True))
+
+
+def ids(variables):
+    return [id(variable) for variable in variables]
+
+
+def size(variables):
+    return sum(int(np.prod(variable.shape)) for variable in variables)
+
+
+# ------------------------------------------------------------------ per method, directly
+
+
+def test_piggyback_keeps_task_1_outputs_bit_identical_after_learning_task_2():
+    method = get_method("piggyback")
+    keras.utils.set_random_seed(0)
+    first = method.start_task(None, 0, GENERATOR)
+    train_steps(method, first, None, 0, steps=2)
+    inputs, z = images(1), first.models[0].sample_z(0)
+    before = first(inputs, task=0, z=z).numpy()
+
+    second = method.start_task(first, 1, GENERATOR)
+    model = second.models[0]
+    new = model.task_variables(1)
+    earlier = [v for v in model.weights if id(v) not in set(ids(new))]
+    earlier_values, new_values = snapshot(earlier), snapshot(new)
+    train_steps(method, second, first, 1, steps=3)
+
+    assert np.array_equal(second(inputs, task=0, z=z).numpy(), before)
+    assert unchanged(earlier, earlier_values)
+    assert not unchanged(new, new_values)  # task 2 did learn
+    assert not np.array_equal(second(inputs, task=1, z=z).numpy(), before)
+
+
+def test_hyper_lifelong_gan_adds_task_parts_only_and_leaves_the_teacher_untouched():
+    method, first, second = grow("hyper_lifelong_gan")
+    task_parts = second.models[0].task_variables(1)
+    assert second.count_params() - first.count_params() == size(task_parts) > 0
+    assert len(second.models) == 1 and second.routes == [(0, 0), (0, 1)]
+
+    teacher = first.models[0].weights
+    teacher_values = snapshot(teacher)
+    shared = [v for v in second.models[0].weights if v.path.endswith("shared_weight")]
+    shared_values = snapshot(shared)
+    losses = train_steps(method, second, first, 1, steps=3)
+
+    assert unchanged(teacher, teacher_values)
+    assert not unchanged(shared, shared_values)  # W keeps training, held by distillation
+    assert losses["distillation"] > 0
+
+
+def test_sft_adds_nothing_and_serves_every_task_from_one_slot():
+    _, first, second = grow("sft")
+    assert second.count_params() == first.count_params()
+    assert second.routes == [(0, 0), (0, 0)]
+    assert second.models[0] is not first.models[0]  # it trains a copy; the previous stage stays
+    inputs, z = images(1), second.models[0].sample_z(0)
+    assert np.array_equal(second(inputs, task=0, z=z).numpy(), second(inputs, task=1, z=z).numpy())
+
+
+@pytest.mark.parametrize("method_name, conv_kind", [("full", "plain"), ("hyper_full", "hyper")])
+def test_separate_models_add_a_whole_model_and_train_only_it(method_name, conv_kind):
+    method, first, second = grow(method_name)
+    assert second.count_params() == 2 * first.count_params()
+    assert second.routes == [(0, 0), (1, 0)]
+    assert second.models[0] is first.models[0]
+    assert second.models[1].conv_kind == conv_kind and second.models[1].num_tasks == 1
+    trainable = set(ids(method.trainable_variables(second, 1)))
+    assert trainable == set(ids(second.models[1].trainable_variables))
+    assert not trainable & set(ids(second.models[0].weights))
+
+
+def test_lifelong_gan_pp_adds_only_instance_norm_parameters():
+    _, first, second = grow("lifelong_gan_pp")
+    model = second.models[0]
+    task_parts = model.task_variables(1)
+    assert model.conv_kind == "plain"
+    assert second.count_params() - first.count_params() == size(task_parts) > 0
+    assert {v.path.rsplit("/", 1)[-1] for v in task_parts} == {"task_1_gamma", "task_1_beta"}
+    channels = sum(layer.gammas[0].shape[0] for layer in model.norm_layers())
+    assert size(task_parts) == 2 * channels
+
+
+def _documented_trainable(method_name, generators, task):
+    """What each method's docstring says training task `task` updates."""
+    if method_name == "piggyback" and task > 0:
+        return generators.models[0].task_variables(task)  # earlier tasks' filters are frozen
+    if method_name in ("full", "hyper_full"):
+        return generators.models[task].trainable_variables  # only the new task's own model
+    return generators.models[0].trainable_variables  # one shared model, all of it
+
+
+@pytest.mark.parametrize("method_name", sorted(METHODS))
+def test_trainable_variables_are_as_documented(method_name):
+    method, first, second = grow(method_name)
+    for generators, task in ((first, 0), (second, 1)):
+        trainable = ids(method.trainable_variables(generators, task))
+        assert len(trainable) == len(set(trainable))
+        assert set(trainable) == set(ids(_documented_trainable(method_name, generators, task)))
+
+
+# ----------------------------------------------------------------- through trainer.train
+
+
+def tiny_run(workdir, data_dir, **overrides):
+    values = dict(
+        TINY, tasks="toy_labels2street,toy_photo2warm", steps_per_task=2, eval_examples=4, log_every=1,
+        workdir=str(workdir), data_dir=data_dir,
+    )
+    values.update(overrides)
+    with eagerly():
+        return trainer.train(TrainConfig(**values))
+
+
+def per_task_parameters(**overrides):
+    generator_config = config_lib.generator_config(TrainConfig(**dict(TINY, **overrides)))
+    return size(build_generator(num_tasks=2, conv_kind="hyper", **generator_config).task_variables(1))
+
+
+@pytest.mark.parametrize("method_name", ["full", "hyper_full", "hyper_lifelong_gan"])
+def test_results_params_grow_by_a_model_or_by_task_parts(method_name, tmp_path, toy_data_dir):
+    results = tiny_run(tmp_path, toy_data_dir, method=method_name)
+    with open(tmp_path / "results.json") as stream:
+        params = json.load(stream)["params"]
+    assert params == results["params"] and len(params) == 2
+    if method_name == "hyper_lifelong_gan":
+        # At this tiny width the fixed-size filter generators weigh almost a whole
+        # model; at paper size they are 3% of it (tests/test_parameter_counts.py).
+        assert params[1] - params[0] == per_task_parameters() < params[0]
+    else:
+        assert params[1] == 2 * params[0]
+
+
+TABLE_3 = [  # (dynamic base filters, task-specific base filters, coefficients); all on is the default
+    dict(dynamic_base_filters=False, task_specific_base_filters=False, task_coefficients=False),
+    dict(dynamic_base_filters=True, task_specific_base_filters=False, task_coefficients=False),
+    dict(dynamic_base_filters=True, task_specific_base_filters=True, task_coefficients=False),
+]
+
+
+def _slow(overrides, name):
+    return pytest.param(overrides, id=name, marks=pytest.mark.slow)
+
+
+# The first case (every Table 3 component off) runs by default; the rest with --runslow.
+@pytest.mark.parametrize(
+    "overrides",
+    [pytest.param(TABLE_3[0], id="table3_none"), _slow(TABLE_3[1], "table3_dynamic"),
+     _slow(TABLE_3[2], "table3_dynamic_task_specific"), _slow(dict(K=3), "K3"),
+     _slow(dict(distill_input="unswap"), "unswap"), _slow(dict(distill_input="noise"), "noise")],
+)
+def test_ablation_trains_through_the_trainer(overrides, tmp_path, toy_data_dir):
+    results = tiny_run(tmp_path, toy_data_dir, method="hyper_lifelong_gan", **overrides)
+    assert all(np.isfinite(v) for row in results["metrics"]["l1"] for v in row if v is not None)
+    # The switch reached the model: the task parts have the size it implies.
+    assert results["params"][1] - results["params"][0] == per_task_parameters(**overrides)
+    with open(os.path.join(tmp_path, "metrics.jsonl")) as stream:
+        last = [json.loads(line) for line in stream][-1]
+    assert last["task"] == 1 and last["distillation"] > 0
