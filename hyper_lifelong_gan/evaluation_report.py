@@ -459,8 +459,8 @@ def run_report_text(run_evaluation, table):
         f"{run.completed}/{len(run.tasks)} learned; test examples per task: "
         f"{run_evaluation.eval_examples or 'all'}. Acc in percent; FID (classifier features) is "
         "the Frechet distance on the domain classifier's features, not comparable to Inception FID. "
-        "Forgetting is M[j][j] - M[T][j]: a loss when positive for Acc, PSNR and SSIM, "
-        "when negative for FID and L1.",
+        "Forgetting is how much worse a task got since it was learned (positive = forgot): "
+        "M[j][j] - M[T][j] for Acc, PSNR and SSIM, M[T][j] - M[j][j] for FID and L1.",
     ]
     if table:
         parts.append("## Mean over tasks after the last task\n\n" + table.rstrip())

@@ -42,7 +42,8 @@ def test_continual_matrix_table_for_fid_without_percent():
     matrix = np.array([[50.0, np.nan, np.nan], [60.0, 40.0, np.nan], [70.0, 45.0, 30.0]])
     table = report.continual_matrix_table("fid", ["a", "b", "c"], matrix)
     assert table.splitlines()[2] == "| after a | 50.00 | - | - | 50.00 |"
-    assert table.splitlines()[-1] == "| forgetting | -20.00 | -5.00 | 0.00 | -8.33 |"
+    # FID rose by 20 and 5: positive forgetting, as for Acc, whatever the metric's direction.
+    assert table.splitlines()[-1] == "| forgetting | 20.00 | 5.00 | 0.00 | 8.33 |"
 
 
 def test_forgetting_and_wrong_sizes():

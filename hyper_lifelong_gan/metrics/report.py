@@ -25,6 +25,7 @@ METRIC_LABELS = {
     "params": "Params",
 }
 PERCENT_METRICS = frozenset({"acc"})
+LOWER_IS_BETTER = frozenset({"fid", "fid_classifier", "l1"})
 MISSING = "-"
 
 
@@ -96,7 +97,9 @@ def continual_matrix_table(metric_name, task_names, matrix):
     """The task-by-stage matrix of one metric as a markdown table.
 
     Rows: "after <task i>"; columns: the evaluated task j, then the mean over the
-    tasks learned so far; a last row of forgetting (M[j][j] - M[T-1][j]).
+    tasks learned so far; a last row of forgetting: how much worse each task got
+    since it was learned, M[j][j] - M[T-1][j] for higher-is-better metrics and
+    M[T-1][j] - M[j][j] for lower-is-better ones (L1, FID), so positive = forgot.
 
     Args:
         metric_name: e.g. 'acc' (shown in percent) or 'fid'.
@@ -126,7 +129,10 @@ def continual_matrix_table(metric_name, task_names, matrix):
             + [format_value(metric_name, v) for v in row]
             + [format_value(metric_name, mean)]
         )
-    drops = forgetting(matrix)
+    # The table's forgetting row reads the same for every metric: how much worse the
+    # task got since it was learned (positive = forgot).
+    sign = -1.0 if metric_name in LOWER_IS_BETTER else 1.0
+    drops = [None if v is None else sign * v + 0.0 for v in forgetting(matrix)]  # no -0.00
     known_drops = [v for v in drops if v is not None]
     mean_drop = sum(known_drops) / len(known_drops) if known_drops else None
     rows.append(
