@@ -16,17 +16,22 @@ method and per metric the mean over all tasks after the last task, the mean
 forgetting over the earlier tasks, and the generator parameters after the last
 task.
 
-Default length. On the built-in toy sequence (toy sizes: 32 px, ngf 16, 2 blocks,
-batch 8) a method's step costs ~8 ms (SFT, Full) to ~25 ms (Hyper-LifelongGAN in
-task 4, where distillation runs 2 x 3 extra generator passes) on a 2-core CPU.
-`--steps_per_task` defaults to DEFAULT_TOY_STEPS_PER_TASK = 300 there: measured
-on a shared (loaded ~2x) 2-core CPU, all six methods took 23 min at 300 steps
-per task (~12 min unloaded), under the 30-minute budget with room for a loaded
-machine, while each task still gets ~40 epochs of its 400 training images — enough
-to learn it (see `datasets/builtin_tasks.py`) and to show forgetting in SFT.
-`train.py` alone uses 400 steps per task. Every other size comes from the
-trainer's defaults (toy sizes for the built-in sequence, the paper's otherwise,
-where the trainer's 20000 steps per task apply unless --steps_per_task is given).
+Default length (`--steps_per_task` on the built-in sequence). At toy sizes (32 px,
+ngf 16, 2 blocks, batch 8), measured in CPU time on a 2-core CPU: a step costs
+~0.09 s for SFT, Full and Hyper-Full in every task; for the distilling methods it
+grows with the tasks to distil (Hyper-LifelongGAN 0.09, 0.12, 0.20, 0.30 s in tasks
+1-4). On top, each method pays ~125-220 s that do not depend on the step count
+(building and tracing each task's step graph, evaluating every learned task after
+each task): ~1000 s of the six methods' time is fixed cost, mostly single-threaded
+Python, which is why two methods train at once on a CPU (`--parallel`).
+DEFAULT_TOY_STEPS_PER_TASK = 300 (6 epochs of each task's 400 training images,
+enough for SFT's forgetting and Hyper-LifelongGAN's lack of it to stand out) made
+the whole comparison cost 1,776 s of CPU time, i.e. ~15 min of wall time on an
+otherwise idle 2-core CPU (~28 min estimated with --parallel=1); measured wall time
+on a 2-core machine shared with other jobs (load average ~9): 39.7 min. `train.py`
+alone defaults to 400 steps per task. Every other size comes from the trainer's
+defaults (toy sizes for the built-in sequence, the paper's otherwise, where the
+trainer's 20000 steps per task apply unless --steps_per_task is given).
 """
 
 import dataclasses
@@ -166,7 +171,7 @@ def run_methods(config, methods, out_dir, log_stream=None, parallel=1):
                 os.makedirs(prepared.workdir, exist_ok=True)
                 log_path = os.path.join(prepared.workdir, "comparison.log")
                 futures[pool.submit(_train_logged, prepared, log_path)] = (method, num_tasks)
-                say(f"{method}: training in {prepared.workdir} (progress in {log_path}).")
+                say(f"{method}: queued ({parallel} train at once); progress in {log_path}.")
             for future in concurrent.futures.as_completed(futures):
                 method, num_tasks = futures[future]
                 results, seconds = future.result()
@@ -266,7 +271,8 @@ def markdown(table):
         "",
         f"Mean over the {len(table['tasks'])} tasks after learning the last one (the layout of the paper's "
         "Table 4); forgetting: mean over the earlier tasks of how much each got worse from just after "
-        "learning it to the end (positive = forgotten); Acc in percent.",
+        "learning it to the end (positive = forgotten); Acc in percent. The full task-by-stage "
+        "matrices are in each method's results.json.",
         "",
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
@@ -274,6 +280,12 @@ def markdown(table):
     for row in table["rows"]:
         cells = [format_cell(row, table["values"][method][row]) for method in table["columns"]]
         lines.append("| " + " | ".join([row_label(row)] + cells) + " |")
+    if "config" in table:
+        steps = table["config"]["steps_per_task"]
+        skipped = [method for method, status in table["status"].items() if status == "skipped"]
+        lines += ["", f"Steps per task: {steps or 'the trainer default'}. This command ran "
+                  f"{table['total_seconds'] / 60:.1f} min, training {table['parallel']} method(s) at once"
+                  + (f"; finished earlier, not retrained: {', '.join(skipped)}." if skipped else ".")]
     return "\n".join(lines) + "\n"
 
 
