@@ -35,7 +35,6 @@ trainer's 20000 steps per task apply unless --steps_per_task is given).
 """
 
 import dataclasses
-import json
 import math
 import os
 import sys
@@ -291,15 +290,7 @@ def markdown(table):
 
 def write(table, out_dir):
     """Writes OUT_DIR/comparison.md and OUT_DIR/comparison.json; returns the paths."""
-    os.makedirs(out_dir, exist_ok=True)
-    markdown_path = os.path.join(out_dir, "comparison.md")
-    json_path = os.path.join(out_dir, "comparison.json")
-    with open(markdown_path, "w") as stream:
-        stream.write(markdown(table))
-    with open(json_path, "w") as stream:
-        json.dump(table, stream, indent=2)
-        stream.write("\n")
-    return markdown_path, json_path
+    return report.write_markdown_and_json(out_dir, "comparison", markdown(table), table)
 
 
 def compare(config, methods=METHOD_ORDER, out_dir=DEFAULT_OUT_DIR, log_stream=None, parallel=None):

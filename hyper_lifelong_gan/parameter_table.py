@@ -15,11 +15,11 @@ setting, so both settings give the same counts; the output says so instead of
 printing a second, identical table.
 """
 
-import json
 import os
 
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.methods import get_method
+from hyper_lifelong_gan.metrics import report
 
 # The paper's column order and names.
 METHOD_LABELS = {
@@ -215,15 +215,7 @@ def markdown(table):
 
 def write(table, out_dir):
     """Writes OUT_DIR/parameter_table.md and .json; returns their paths."""
-    os.makedirs(out_dir, exist_ok=True)
-    markdown_path = os.path.join(out_dir, "parameter_table.md")
-    json_path = os.path.join(out_dir, "parameter_table.json")
-    with open(markdown_path, "w") as stream:
-        stream.write(markdown(table))
-    with open(json_path, "w") as stream:
-        json.dump(table, stream, indent=2)
-        stream.write("\n")
-    return markdown_path, json_path
+    return report.write_markdown_and_json(out_dir, "parameter_table", markdown(table), table)
 
 
 def _define_flags():

@@ -10,7 +10,9 @@ not a dependency). Conventions:
   task i; entries with j > i (tasks not learned yet) are None.
 """
 
+import json
 import math
+import os
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -27,6 +29,19 @@ METRIC_LABELS = {
 PERCENT_METRICS = frozenset({"acc"})
 LOWER_IS_BETTER = frozenset({"fid", "fid_classifier", "l1"})
 MISSING = "-"
+
+
+def write_markdown_and_json(out_dir, stem, text, payload):
+    """Writes OUT_DIR/<stem>.md (the table as text) and OUT_DIR/<stem>.json; returns the paths."""
+    os.makedirs(out_dir, exist_ok=True)
+    markdown_path = os.path.join(out_dir, f"{stem}.md")
+    json_path = os.path.join(out_dir, f"{stem}.json")
+    with open(markdown_path, "w") as stream:
+        stream.write(text)
+    with open(json_path, "w") as stream:
+        json.dump(payload, stream, indent=2)
+        stream.write("\n")
+    return markdown_path, json_path
 
 
 def metric_label(metric_name):
