@@ -300,6 +300,16 @@ def _test_outputs(generators, task, task_index, config, z):
         yield predict(inputs), targets
 
 
+def _real_test_targets(task, config):
+    """An unpaired task's real target-domain test images, each once: its test batches
+    pair every input with a target and repeat the (usually smaller) target split, which
+    would weight some real images more than others in FID's statistics."""
+    images = pipeline.target_images(task, "test", config.image_size, config.data_dir or None)
+    if config.eval_examples:
+        images = images.take(config.eval_examples)
+    return (batch.numpy() for batch in images.batch(config.batch_size))
+
+
 def _feature_statistics(feature_fn, batches):
     statistics = fid.RunningStatistics()
     for batch in batches:
@@ -357,6 +367,7 @@ def evaluate_run(run, metrics, *, eval_examples=0, classifier=None, fid_features
             # Unpaired tasks have no ground truth to compare with.
             scored = paired if task.paired else []
             keep_real = fid_key is not None and task_index not in real_statistics
+            keep_paired_real = keep_real and task.paired
             sums = {name: 0.0 for name in scored}
             count = 0
             outputs, targets = [], []
@@ -366,7 +377,7 @@ def evaluate_run(run, metrics, *, eval_examples=0, classifier=None, fid_features
                 count += int(generated.shape[0])
                 if wants_acc or fid_key:
                     outputs.append(generated.numpy())
-                if keep_real:
+                if keep_paired_real:
                     targets.append(target.numpy())
             for name in scored:
                 rows[name][task_index] = sums[name] / max(count, 1)
@@ -378,7 +389,8 @@ def evaluate_run(run, metrics, *, eval_examples=0, classifier=None, fid_features
                 )
             if fid_key:
                 if keep_real:
-                    real_statistics[task_index] = _feature_statistics(feature_fn, targets)
+                    real = targets if task.paired else _real_test_targets(task, config)
+                    real_statistics[task_index] = _feature_statistics(feature_fn, real)
                 fake_statistics = _feature_statistics(feature_fn, outputs)
                 rows[fid_key][task_index] = real_statistics[task_index].frechet_distance(
                     fake_statistics

@@ -57,3 +57,36 @@ def distillation_inputs(mode, inputs, targets, seed):
     if mode == "noise":
         return tf.random.stateless_uniform(tf.shape(inputs), seed=seed, minval=-1.0, maxval=1.0)
     raise ValueError(f"Unknown distillation input {mode!r}; valid inputs are swap, unswap, noise.")
+
+
+# ----------------------------------------------------------------------------- CycleGAN
+# The unpaired L_task (Zhu et al. 2017, "Unpaired image-to-image translation using
+# cycle-consistent adversarial networks"): least-squares GAN losses, cycle
+# consistency (their eq. 2, weight lambda = 10) and the identity term of their
+# section 5.2 (weight 0.5 * lambda).
+
+
+def _squared_distance_per_example(logits, label):
+    logits = tf.cast(logits, tf.float32)
+    return _per_example_mean(tf.square(logits - label))
+
+
+def lsgan_generator_loss(fake_logits):
+    """Least-squares GAN loss of a generator (Mao et al. 2017): mean (D(G(x)) - 1)^2."""
+    return _squared_distance_per_example(fake_logits, 1.0)
+
+
+def lsgan_discriminator_loss(real_logits, fake_logits):
+    """Half the sum of mean (D(y) - 1)^2 and mean D(G(x))^2, as CycleGAN trains each D."""
+    return 0.5 * (_squared_distance_per_example(real_logits, 1.0) + _squared_distance_per_example(fake_logits, 0.0))
+
+
+def cycle_consistency_loss(real, reconstructed, weight=10.0):
+    """lambda * || F(G(x)) - x ||_1 per example (CycleGAN eq. 2, one direction)."""
+    return weight * l1_per_example(reconstructed, real)
+
+
+def identity_loss(real, mapped, weight=5.0):
+    """weight * || G(y) - y ||_1 per example, where y is already in G's output domain
+    (CycleGAN section 5.2; weight 0.5 * lambda = 5)."""
+    return weight * l1_per_example(mapped, real)

@@ -1,13 +1,22 @@
-"""Generating every learned task's test outputs and scoring them against the ground truth."""
+"""Generating every learned task's test outputs and scoring them: against the ground
+truth for paired tasks, with the sequence's domain classifier (Acc) for unpaired ones."""
+
+import os
 
 import numpy as np
 import tensorflow as tf
 
 from datasets import pipeline
-from hyper_lifelong_gan.metrics import image_quality
+from hyper_lifelong_gan.metrics import domain_classifier, image_quality
 
 PAIRED_METRICS = ("l1", "psnr", "ssim")
+UNPAIRED_METRICS = ("acc",)
 EVAL_Z_SEED = (20210619, 7)
+# The domain classifier behind Acc: trained once per sequence on the real target
+# images (train split) of all its tasks and cached in <workdir>/domain_classifier.
+# The same folder and training settings as evaluate.py's, so both use one classifier.
+CLASSIFIER_DIR = "domain_classifier"
+CLASSIFIER_TRAINING = dict(steps=300, batch_size=32, seed=0)
 
 
 def eval_z(generators):
@@ -48,6 +57,38 @@ def evaluate_paired(generators, tasks, config, upto):
         for name in PAIRED_METRICS:
             results[name].append(sums[name] / max(count, 1))
     return results
+
+
+def sequence_classifier(tasks, config):
+    """The domain classifier of the run's sequence (class i = task i), trained on first use."""
+
+    def real_targets():
+        return [
+            pipeline.target_images(task, "train", config.image_size, config.data_dir or None)
+            .batch(CLASSIFIER_TRAINING["batch_size"])
+            for task in tasks
+        ]
+
+    return domain_classifier.load_or_train(
+        os.path.join(config.workdir, CLASSIFIER_DIR), [task.name for task in tasks], config.image_size,
+        real_targets, **CLASSIFIER_TRAINING,
+    )
+
+
+def evaluate_unpaired(generators, tasks, config, upto, classifier):
+    """{"acc": [value of task j for j in 0..upto]}: the share of each learned task's
+    test outputs that `classifier` assigns to that task's domain (paper Table 6).
+    Unpaired tasks have no ground truth, so nothing is compared pixel by pixel."""
+    z = eval_z(generators)
+    # Any batch size (the last test batch is smaller), one trace per task.
+    images = tf.TensorSpec([None, config.image_size, config.image_size, 3], tf.float32)
+    outputs_per_task = []
+    for index in range(upto + 1):
+        predict = tf.function(lambda x, index=index: generate(generators, index, x, z), input_signature=[images])
+        outputs_per_task.append(
+            [predict(inputs) for inputs, _ in test_batches(tasks[index], config, config.eval_examples)]
+        )
+    return {"acc": [float(value) for value in domain_classifier.accuracy_per_task(classifier, outputs_per_task)]}
 
 
 def sample_rows(generators, task, task_index, config, count=4):

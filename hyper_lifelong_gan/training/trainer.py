@@ -1,9 +1,14 @@
 """The continual trainer: learns a task sequence, checkpoints, resumes, evaluates.
 
-Read top to bottom: set-up (config, workdir, strategy, precision), then per task:
-models, optimizers, checkpoint, input, the loop, and the end-of-task evaluation
-that fills results.json. A run interrupted anywhere resumes from its workdir when
-the same command is run again.
+Read top to bottom: set-up (config, workdir, strategy, precision), the two task
+modes, then per task: models, optimizers, checkpoint, input, the loop, and the
+end-of-task evaluation that fills results.json. A run interrupted anywhere resumes
+from its workdir when the same command is run again.
+
+A sequence is either paired (pix2pix tasks) or unpaired (CycleGAN tasks); a small
+mode object (`PairedMode`, `UnpairedMode`) builds what one task of its kind
+trains (networks, optimizers, the step, the checkpoint's contents) and scores it.
+The loop itself is the same for both.
 """
 
 import dataclasses
@@ -24,7 +29,9 @@ from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.models import build_patch_discriminator
 from hyper_lifelong_gan.training import evaluation
 from hyper_lifelong_gan.training.logging_utils import MetricsLog, Progress, format_duration, write_json_atomically
+from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
 from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
+from hyper_lifelong_gan.training.unpaired_steps import CycleGenerators, UnpairedTaskStep
 
 RUN_CONFIG = "run_config.json"
 RESULTS = "results.json"
@@ -49,20 +56,37 @@ def prepare_config(config):
         raise config_lib.InvalidConfig(
             f"Unknown --distill_input {config.distill_input!r}; valid inputs are swap, unswap, noise."
         )
+    if config.mode not in ("auto", *MODES):
+        raise config_lib.InvalidConfig(f"Unknown --mode {config.mode!r}; valid modes are auto, paired, unpaired.")
     if not config.tasks:
-        config = dataclasses.replace(config, tasks=",".join(builtin_tasks.PAIRED_TASKS))
+        builtin = builtin_tasks.UNPAIRED_TASKS if config.mode == "unpaired" else builtin_tasks.PAIRED_TASKS
+        config = dataclasses.replace(config, tasks=",".join(builtin))
     tasks = task_registry.parse_tasks(config.tasks)
-    unpaired = [task.name for task in tasks if task.mode != "paired"]
-    if unpaired:
+    mode = sequence_mode(tasks)
+    if config.mode not in ("auto", mode):
         raise config_lib.InvalidConfig(
-            f"Tasks {', '.join(unpaired)} are unpaired, and this trainer learns paired tasks only; "
-            "choose paired tasks (e.g. the built-in sequence or cityscapes,maps,facades,edges2handbags)."
+            f"--mode={config.mode} does not fit the tasks {config.tasks}, which are {mode}; "
+            "leave --mode at auto when naming --tasks."
         )
     toy = all(task.name.startswith("toy_") for task in tasks)
-    resolved = config_lib.resolve(config, toy=toy)
+    resolved = dataclasses.replace(config_lib.resolve(config, toy=toy), mode=mode)
     if resolved.image_size % 4:
         raise config_lib.InvalidConfig(f"--image_size must be a multiple of 4 (two downsamplings), got {resolved.image_size}.")
     return resolved, tasks, method
+
+
+def sequence_mode(tasks):
+    """"paired" or "unpaired": what every task of the sequence is; mixed sequences are refused."""
+    modes = {task.mode for task in tasks}
+    if len(modes) > 1:
+        by_mode = {
+            mode: ", ".join(task.name for task in tasks if task.mode == mode) for mode in sorted(modes)
+        }
+        raise config_lib.InvalidConfig(
+            f"The sequence mixes paired tasks ({by_mode['paired']}) and unpaired tasks "
+            f"({by_mode['unpaired']}); one run learns tasks of one kind, so train them as two runs."
+        )
+    return modes.pop()
 
 
 def check_or_write_run_config(config):
@@ -75,7 +99,8 @@ def check_or_write_run_config(config):
         differences = [
             f"--{name}={recorded.get(name)!r} (now {value!r})"
             for name, value in current.items()
-            if name not in config_lib.RESUMABLE_CHANGES and recorded.get(name) != value
+            # A field the recorded run did not know (added since) cannot have differed.
+            if name in recorded and name not in config_lib.RESUMABLE_CHANGES and recorded[name] != value
         ]
         if differences:
             raise ConfigMismatch(
@@ -124,11 +149,11 @@ def load_json(path, default):
         return json.load(stream)
 
 
-def empty_results(method, tasks):
+def empty_results(method, tasks, metric_names=evaluation.PAIRED_METRICS):
     return {
         "method": method.name,
         "tasks": [task.name for task in tasks],
-        "metrics": {name: [] for name in evaluation.PAIRED_METRICS},
+        "metrics": {name: [] for name in metric_names},
         "params": [],
     }
 
@@ -168,11 +193,135 @@ def save_task_generators(workdir, task, generators):
 
 
 def restore_task_generators(workdir, task, method, generator_config):
-    """The `TaskGenerators` saved after learning `task`."""
+    """The `TaskGenerators` saved after learning `task` (of an unpaired run: G, the
+    input -> target generator, which is saved under the same names)."""
     generators = method.rebuild(task + 1, generator_config)
+    return _read_generators(generators, workdir, task)
+
+
+def restore_cycle_generators(workdir, task, method, generator_config):
+    """Both generators (`CycleGenerators`) an unpaired run saved after learning `task`."""
+    generators = CycleGenerators.rebuild(method, task + 1, generator_config)
+    return _read_generators(generators, workdir, task)
+
+
+def _read_generators(generators, workdir, task):
     status = tf.train.Checkpoint(**generators.checkpoint_items()).read(task_checkpoint_prefix(workdir, task))
     status.assert_existing_objects_matched()
     return generators
+
+
+# -------------------------------------------------------------------------- task modes
+
+
+@dataclasses.dataclass
+class TaskSetup:
+    """What one task trains.
+
+    Attributes:
+        generators: the student (`TaskGenerators`, or `CycleGenerators` for unpaired
+            tasks); after the task it serves every task learned so far.
+        step: the step function `step(inputs, targets, z, noise_seed) -> {loss: value}`.
+        generator_optimizer: whose learning rate is logged.
+        checkpoint_items: everything the task's resumable checkpoint holds.
+    """
+
+    generators: object
+    step: object
+    generator_optimizer: object
+    checkpoint_items: dict
+
+
+class PairedMode:
+    """Paired tasks: pix2pix with a conditional PatchGAN on (input, output) pairs;
+    scored by L1, PSNR and SSIM against the ground truth."""
+
+    name = "paired"
+    loss_names = LOSS_NAMES
+    metric_names = evaluation.PAIRED_METRICS
+
+    def __init__(self, config, tasks, method, strategy, policy, jit_compile):
+        self.config = config
+        self.tasks = tasks
+        self.method = method
+        self.strategy = strategy
+        self.policy = policy
+        self.jit_compile = jit_compile
+        self.generator_config = config_lib.generator_config(config)
+
+    def restore_generators(self, task):
+        return restore_task_generators(self.config.workdir, task, self.method, self.generator_config)
+
+    def start_task(self, previous, task_index):
+        """Networks, optimizers and step of task `task_index`; call inside `strategy.scope()`."""
+        config, method = self.config, self.method
+        student = method.start_task(previous, task_index, self.generator_config)
+        discriminator = build_patch_discriminator(input_channels=6, ndf=config.ndf)
+        generator_optimizer = make_optimizer(config, method.trainable_variables(student, task_index), self.policy)
+        discriminator_optimizer = make_optimizer(config, discriminator.trainable_variables, self.policy)
+        step = PairedTaskStep(
+            student, previous, discriminator, method, task_index, config, self.strategy,
+            generator_optimizer, discriminator_optimizer, jit_compile=self.jit_compile,
+        )
+        items = dict(
+            discriminator=discriminator, generator_optimizer=generator_optimizer,
+            discriminator_optimizer=discriminator_optimizer, **student.checkpoint_items(),
+        )
+        return TaskSetup(student, step, generator_optimizer, items)
+
+    def evaluate(self, generators, upto):
+        return evaluation.evaluate_paired(generators, self.tasks, self.config, upto)
+
+
+class UnpairedMode(PairedMode):
+    """Unpaired tasks: CycleGAN (generators G and F grown alike by the method, two
+    PatchGANs on single images, an image pool of 50 per discriminator); scored by
+    Acc, the share of each task's outputs the sequence's domain classifier assigns
+    to that task."""
+
+    name = "unpaired"
+    loss_names = UnpairedTaskStep.loss_names
+    metric_names = evaluation.UNPAIRED_METRICS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._classifier = None
+
+    def restore_generators(self, task):
+        return restore_cycle_generators(self.config.workdir, task, self.method, self.generator_config)
+
+    def start_task(self, previous, task_index):
+        config, method = self.config, self.method
+        generators = CycleGenerators.start_task(method, previous, task_index, self.generator_config)
+        input_discriminator = build_patch_discriminator(input_channels=3, ndf=config.ndf, name="input_discriminator")
+        target_discriminator = build_patch_discriminator(input_channels=3, ndf=config.ndf, name="target_discriminator")
+        generator_optimizer = make_optimizer(config, generators.trainable_variables(method, task_index), self.policy)
+        discriminator_optimizer = make_optimizer(
+            config, input_discriminator.trainable_variables + target_discriminator.trainable_variables, self.policy
+        )
+        image_shape = (config.image_size, config.image_size, 3)
+        pool_seed = config.seed * 1000 + task_index
+        input_pool = ImagePool(image_shape, POOL_SIZE, seed=2 * pool_seed, name="input_pool")
+        target_pool = ImagePool(image_shape, POOL_SIZE, seed=2 * pool_seed + 1, name="target_pool")
+        step = UnpairedTaskStep(
+            generators, previous, input_discriminator, target_discriminator, input_pool, target_pool,
+            method, task_index, config, self.strategy, generator_optimizer, discriminator_optimizer,
+            jit_compile=self.jit_compile,
+        )
+        items = dict(
+            input_discriminator=input_discriminator, target_discriminator=target_discriminator,
+            input_pool=input_pool, target_pool=target_pool, generator_optimizer=generator_optimizer,
+            discriminator_optimizer=discriminator_optimizer, **generators.checkpoint_items(),
+        )
+        return TaskSetup(generators, step, generator_optimizer, items)
+
+    def evaluate(self, generators, upto):
+        if self._classifier is None:
+            self._classifier = evaluation.sequence_classifier(self.tasks, self.config)
+        return evaluation.evaluate_unpaired(generators, self.tasks, self.config, upto, self._classifier)
+
+
+MODES = {mode.name: mode for mode in (PairedMode, UnpairedMode)}
 
 
 # ---------------------------------------------------------------------------- training
@@ -198,10 +347,9 @@ def train(config, interrupt_after_steps=None, log_stream=None):
 def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
     workdir = config.workdir
     strategy = make_strategy()
-    jit = use_jit(config)
-    generator_config = config_lib.generator_config(config)
+    mode = MODES[config.mode](config, tasks, method, strategy, policy, use_jit(config))
     results_path = os.path.join(workdir, RESULTS)
-    results = load_json(results_path, empty_results(method, tasks))
+    results = load_json(results_path, empty_results(method, tasks, mode.metric_names))
     completed = load_json(os.path.join(workdir, PROGRESS), {"completed_tasks": 0})["completed_tasks"]
     metrics_log = MetricsLog(os.path.join(workdir, "metrics.jsonl"))
     writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
@@ -212,26 +360,22 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
     previous = None
     if completed:
         with strategy.scope():
-            previous = restore_task_generators(workdir, completed - 1, method, generator_config)
+            previous = mode.restore_generators(completed - 1)
     if completed == len(tasks):
         print(f"All {len(tasks)} tasks of {workdir} are already learned.", file=log_stream)
 
     for task_index in range(completed, len(tasks)):
         task = tasks[task_index]
-        # --- models and optimizers: the student grows from the frozen previous stage.
+        # --- models, optimizers, step: the student grows from the frozen previous stage.
         set_task_seed(config.seed, task_index)
         with strategy.scope():
-            student = method.start_task(previous, task_index, generator_config)
-            discriminator = build_patch_discriminator(input_channels=6, ndf=config.ndf)
-            generator_variables = method.trainable_variables(student, task_index)
-            generator_optimizer = make_optimizer(config, generator_variables, policy)
-            discriminator_optimizer = make_optimizer(config, discriminator.trainable_variables, policy)
+            setup = mode.start_task(previous, task_index)
             step_counter = tf.Variable(0, dtype=tf.int64, name="step_in_task")
+        student, step_fn = setup.generators, setup.step
         # --- checkpoint of this task: resume mid-task where a previous run stopped.
         checkpoint = tf.train.Checkpoint(
-            step=step_counter, discriminator=weights_trackable(discriminator),
-            generator_optimizer=generator_optimizer,
-            discriminator_optimizer=discriminator_optimizer, **student.checkpoint_items(),
+            step=step_counter,
+            **{name: _trackable(item) for name, item in setup.checkpoint_items.items()},
         )
         manager = tf.train.CheckpointManager(
             checkpoint, os.path.join(workdir, "checkpoints", f"task_{task_index}"), max_to_keep=2
@@ -248,10 +392,6 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
             data_dir=config.data_dir or None,
         )
         iterator = iter(strategy.experimental_distribute_dataset(dataset))
-        step_fn = PairedTaskStep(
-            student, previous, discriminator, method, task_index, config, strategy,
-            generator_optimizer, discriminator_optimizer, jit_compile=jit,
-        )
         # --- the loop.
         label = f"task {task_index + 1}/{len(tasks)} {task.name}"
         window_start, window_steps = time.monotonic(), 0
@@ -270,8 +410,8 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
                     elapsed = time.monotonic() - window_start
                     images_per_second = window_steps * config.batch_size / max(elapsed, 1e-9)
                     _log_step(
-                        values, task_index, task.name, step, config, images_per_second,
-                        generator_optimizer, metrics_log, writer, progress, label,
+                        values, mode.loss_names, task_index, task.name, step, config, images_per_second,
+                        setup.generator_optimizer, metrics_log, writer, progress, label,
                     )
                     window_start, window_steps = time.monotonic(), 0
                 if step % config.checkpoint_every == 0 and step < config.steps_per_task:
@@ -289,7 +429,7 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
         manager.save()
         # --- end of task: keep the generators, evaluate every task seen so far.
         save_task_generators(workdir, task_index, student)
-        scores = evaluation.evaluate_paired(student, tasks, config, task_index)
+        scores = mode.evaluate(student, task_index)
         record_stage(results, task_index, scores, student.count_params(), len(tasks))
         write_json_atomically(results_path, results)
         _write_task_summaries(writer, student, tasks, task_index, scores, config)
@@ -301,13 +441,18 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
     return results
 
 
+def _trackable(item):
+    # Keras 3 models keep layers in lists that TF's object tracking does not see.
+    return weights_trackable(item) if isinstance(item, keras.layers.Layer) else item
+
+
 def _step_seed(seed, task_index, step):
     return (seed * 1000 + task_index, step)
 
 
-def _log_step(values, task_index, task_name, step, config, images_per_second, optimizer,
+def _log_step(values, loss_names, task_index, task_name, step, config, images_per_second, optimizer,
               metrics_log, writer, progress, label):
-    scalars = {name: float(values[name]) for name in LOSS_NAMES}
+    scalars = {name: float(values[name]) for name in loss_names}
     for name, value in scalars.items():
         if not np.isfinite(value):
             raise FloatingPointError(

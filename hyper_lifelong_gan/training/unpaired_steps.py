@@ -1,0 +1,233 @@
+"""Unpaired (CycleGAN) tasks: the generator pair and one optimisation step."""
+
+import tensorflow as tf
+
+from hyper_lifelong_gan import losses
+from hyper_lifelong_gan.training.steps import _apply, _scale
+
+LOSS_NAMES = ("g_total", "g_adversarial", "cycle", "identity", "distillation", "d_loss")
+# CycleGAN's weights (Zhu et al. 2017): lambda = 10 on cycle consistency, and the
+# identity term at 0.5 * lambda.
+CYCLE_WEIGHT = 10.0
+IDENTITY_WEIGHT = 0.5
+
+
+class CycleGenerators:
+    """The two generators of an unpaired task sequence, each a `TaskGenerators`.
+
+    `forward` (G) maps the input domain to the target domain, the task's direction
+    (photo -> painting); `inverse` (F) maps back. The method grows both alike per
+    task (hyper layers, task slots, separate models...). Towards the rest of the
+    code the pair stands for G: calling it, `models`, `num_tasks` and
+    `count_params` are G's, so evaluation and parameter counts (paper Table 5
+    counts one generator) see the generator that performs the tasks; F exists for
+    training and is checkpointed beside it.
+    """
+
+    def __init__(self, forward, inverse):
+        self.forward = forward
+        self.inverse = inverse
+
+    @classmethod
+    def start_task(cls, method, previous, task, generator_config):
+        """Both generators grown from `previous` (a `CycleGenerators` or None) for `task`."""
+        return cls(
+            method.start_task(previous.forward if previous else None, task, generator_config),
+            method.start_task(previous.inverse if previous else None, task, generator_config),
+        )
+
+    @classmethod
+    def rebuild(cls, method, num_tasks, generator_config):
+        """Empty generators with the structure after `num_tasks` tasks (to restore into)."""
+        generators = None
+        for task in range(num_tasks):
+            generators = cls.start_task(method, generators, task, generator_config)
+        return generators
+
+    @property
+    def models(self):
+        return self.forward.models
+
+    @property
+    def num_tasks(self):
+        return self.forward.num_tasks
+
+    def __call__(self, inputs, task, z, training=False):
+        return self.forward(inputs, task=task, z=z, training=training)
+
+    def count_params(self):
+        """Parameters of the input -> target generator(s) serving all tasks (Table 5)."""
+        return self.forward.count_params()
+
+    def trainable_variables(self, method, task):
+        return method.trainable_variables(self.forward, task) + method.trainable_variables(self.inverse, task)
+
+    def checkpoint_items(self):
+        """G's items under the names a paired run uses (so whatever restores a run's
+        generator reads G), F's prefixed with `inverse_`."""
+        items = dict(self.forward.checkpoint_items())
+        items.update({f"inverse_{name}": model for name, model in self.inverse.checkpoint_items().items()})
+        return items
+
+
+class UnpairedTaskStep:
+    """The CycleGAN step of task `task` with the distillation term of eq. 10 for both
+    generators.
+
+    With real input-domain images a (photo) and target-domain images b (painting),
+    G and F minimise
+
+        LSGAN(D_b(G(a))) + LSGAN(D_a(F(b)))                      adversarial
+        + 10 |F(G(a)) - a|_1 + 10 |G(F(b)) - b|_1                 cycle
+        + 5 |G(b) - b|_1 + 5 |F(a) - a|_1                         identity
+        + beta * sum_{i<t} (|G_{t-1}^i(x_G) - G_t^i(x_G)|_1 + |F_{t-1}^i(x_F) - F_t^i(x_F)|_1)
+
+    where, as in the paper's swap, each generator distils on real images of its own
+    output domain: x_G = b and x_F = a (`--distill_input=unswap` gives each its own
+    input domain, `noise` uniform noise). Then D_a and D_b minimise the LSGAN
+    discriminator loss on real images and on their pool's mix of generated ones.
+
+    One step is two `strategy.run` calls: the generator update, which returns G(a)
+    and F(b), and the discriminator update. Between them, in cross-replica context,
+    the replicas' outputs are joined into the global batch and go through the image
+    pools, whose result each replica slices its part from. So one pool serves all
+    replicas, and on any number of replicas the step computes what it computes on
+    one device. Every loss is averaged over the global batch.
+
+    Args:
+        generators: `CycleGenerators` learning task `task`.
+        teacher: frozen `CycleGenerators` after task `task - 1`, or None.
+        input_discriminator: PatchGAN D_a on input-domain images (judges F).
+        target_discriminator: PatchGAN D_b on target-domain images (judges G).
+        input_pool, target_pool: `ImagePool`s of F's and G's outputs.
+        method: the `ContinualMethod` (decides what trains and whether to distil).
+        task: index of the task being learned.
+        config: the run's `TrainConfig` (beta, distill_input, batch_size).
+        strategy: the `tf.distribute` strategy the models were built under.
+        generator_optimizer: updates G and F together.
+        discriminator_optimizer: updates D_a and D_b together.
+        jit_compile: compile each replica's generator and discriminator update with XLA.
+    """
+
+    loss_names = LOSS_NAMES
+
+    def __init__(self, generators, teacher, input_discriminator, target_discriminator, input_pool, target_pool,
+                 method, task, config, strategy, generator_optimizer, discriminator_optimizer, jit_compile=False):
+        if config.batch_size % strategy.num_replicas_in_sync:
+            raise ValueError(
+                f"The batch size {config.batch_size} does not split evenly over "
+                f"{strategy.num_replicas_in_sync} replicas; choose a multiple."
+            )
+        self.generators = generators
+        self.teacher = teacher
+        self.input_discriminator = input_discriminator
+        self.target_discriminator = target_discriminator
+        self.input_pool = input_pool
+        self.target_pool = target_pool
+        self.task = task
+        self.config = config
+        self.strategy = strategy
+        self.generator_optimizer = generator_optimizer
+        self.discriminator_optimizer = discriminator_optimizer
+        self.generator_variables = generators.trainable_variables(method, task)
+        self.discriminator_variables = (
+            input_discriminator.trainable_variables + target_discriminator.trainable_variables
+        )
+        self.distill_tasks = list(range(task)) if (method.distills and teacher is not None) else []
+        self.global_batch_size = config.batch_size
+        generator_step, discriminator_step = self._generator_step, self._discriminator_step
+        if jit_compile:
+            generator_step = tf.function(generator_step, jit_compile=True)
+            discriminator_step = tf.function(discriminator_step, jit_compile=True)
+        self._generator_fn = generator_step
+        self._discriminator_fn = discriminator_step
+        self._step = tf.function(self._distributed_step)
+
+    def __call__(self, inputs, targets, z, noise_seed):
+        return self._step(inputs, targets, z, noise_seed)
+
+    def _distributed_step(self, inputs, targets, z, noise_seed):
+        strategy = self.strategy
+        generator_values, fake_inputs, fake_targets = strategy.run(
+            self._generator_fn, args=(inputs, targets, z, noise_seed)
+        )
+        pooled_inputs = self.input_pool.query(self._global_batch(fake_inputs))
+        pooled_targets = self.target_pool.query(self._global_batch(fake_targets))
+        discriminator_values = strategy.run(
+            self._discriminator_replica_step, args=(inputs, targets, pooled_inputs, pooled_targets)
+        )
+        values = dict(generator_values, **discriminator_values)
+        return {name: strategy.reduce(tf.distribute.ReduceOp.SUM, values[name], axis=None) for name in LOSS_NAMES}
+
+    def _global_batch(self, per_replica):
+        """The replicas' parts of a batch joined in replica order (the dataset's order)."""
+        return tf.concat(self.strategy.experimental_local_results(per_replica), axis=0)
+
+    def _average(self, per_example):
+        return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
+
+    def _generator_step(self, inputs, targets, z, noise_seed):
+        generators, task = self.generators, self.task
+        forward, inverse = generators.forward, generators.inverse
+        with tf.GradientTape() as tape:
+            fake_targets = forward(inputs, task=task, z=z, training=True)
+            fake_inputs = inverse(targets, task=task, z=z, training=True)
+            adversarial = losses.lsgan_generator_loss(
+                self.target_discriminator(fake_targets, training=True)
+            ) + losses.lsgan_generator_loss(self.input_discriminator(fake_inputs, training=True))
+            cycle = losses.cycle_consistency_loss(
+                inputs, inverse(fake_targets, task=task, z=z, training=True), CYCLE_WEIGHT
+            ) + losses.cycle_consistency_loss(targets, forward(fake_inputs, task=task, z=z, training=True), CYCLE_WEIGHT)
+            identity_weight = IDENTITY_WEIGHT * CYCLE_WEIGHT
+            identity = losses.identity_loss(
+                targets, forward(targets, task=task, z=z, training=True), identity_weight
+            ) + losses.identity_loss(inputs, inverse(inputs, task=task, z=z, training=True), identity_weight)
+            total = adversarial + cycle + identity
+            distillation = tf.zeros_like(adversarial)
+            if self.distill_tasks:
+                forward_seed, inverse_seed = tf.unstack(tf.random.experimental.stateless_split(noise_seed, num=2))
+                mode = self.config.distill_input
+                # The paper's swap: each generator distils on real images of its output domain.
+                distillation = losses.distillation_loss(
+                    self.teacher.forward, forward,
+                    losses.distillation_inputs(mode, inputs, targets, forward_seed), self.distill_tasks, z,
+                ) + losses.distillation_loss(
+                    self.teacher.inverse, inverse,
+                    losses.distillation_inputs(mode, targets, inputs, inverse_seed), self.distill_tasks, z,
+                )
+                total += self.config.beta * distillation
+            loss = self._average(total)
+            scaled_loss = _scale(self.generator_optimizer, loss)
+        _apply(self.generator_optimizer, tape, scaled_loss, self.generator_variables)
+        values = {
+            "g_total": loss,
+            "g_adversarial": self._average(adversarial),
+            "cycle": self._average(cycle),
+            "identity": self._average(identity),
+            "distillation": self._average(distillation),
+        }
+        return values, tf.stop_gradient(fake_inputs), tf.stop_gradient(fake_targets)
+
+    def _discriminator_replica_step(self, inputs, targets, pooled_inputs, pooled_targets):
+        # This replica's rows of the pooled global batch (replicas hold equal parts).
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        size = tf.shape(inputs)[0]
+        start = tf.cast(replica, tf.int32) * size
+        return self._discriminator_fn(
+            inputs, targets, pooled_inputs[start:start + size], pooled_targets[start:start + size]
+        )
+
+    def _discriminator_step(self, inputs, targets, pooled_inputs, pooled_targets):
+        with tf.GradientTape() as tape:
+            input_loss = losses.lsgan_discriminator_loss(
+                self.input_discriminator(inputs, training=True),
+                self.input_discriminator(tf.cast(pooled_inputs, inputs.dtype), training=True),
+            )
+            target_loss = losses.lsgan_discriminator_loss(
+                self.target_discriminator(targets, training=True),
+                self.target_discriminator(tf.cast(pooled_targets, targets.dtype), training=True),
+            )
+            loss = self._average(input_loss + target_loss)
+            scaled_loss = _scale(self.discriminator_optimizer, loss)
+        _apply(self.discriminator_optimizer, tape, scaled_loss, self.discriminator_variables)
+        return {"d_loss": loss}
