@@ -281,11 +281,15 @@ class UnpairedMode(PairedMode):
 
     name = "unpaired"
     loss_names = UnpairedTaskStep.loss_names
-    metric_names = evaluation.UNPAIRED_METRICS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._classifier = None
+
+    @property
+    def metric_names(self):
+        # Acc needs a classifier of at least two domains; a lone task has no score.
+        return evaluation.UNPAIRED_METRICS if len(self.tasks) > 1 else ()
 
     def restore_generators(self, task):
         return restore_cycle_generators(self.config.workdir, task, self.method, self.generator_config)
@@ -316,6 +320,8 @@ class UnpairedMode(PairedMode):
         return TaskSetup(generators, step, generator_optimizer, items)
 
     def evaluate(self, generators, upto):
+        if not self.metric_names:
+            return {}
         if self._classifier is None:
             self._classifier = evaluation.sequence_classifier(self.tasks, self.config)
         return evaluation.evaluate_unpaired(generators, self.tasks, self.config, upto, self._classifier)
