@@ -3,6 +3,7 @@
     python train.py                      # the built-in toy sequence, a few minutes on a CPU
     python train.py --method=sft         # the same with sequential fine-tuning: see it forget
     python train.py --tasks=cityscapes,maps,facades,edges2handbags   # the paper's sequence
+    python train.py --mode=unpaired      # the built-in unpaired sequence (photo -> two styles)
 
 Every flag maps one to one onto a field of `hyper_lifelong_gan.config.TrainConfig`.
 Running the same command again resumes the run in --workdir where it stopped.
@@ -23,6 +24,7 @@ _CHOICES = {
     "distill_input": ["swap", "unswap", "noise"],
     "jit_compile": ["auto", "true", "false"],
     "jitter": ["auto", "true", "false"],
+    "mode": ["auto", "paired", "unpaired"],
 }
 
 
