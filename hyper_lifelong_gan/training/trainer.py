@@ -500,11 +500,4 @@ def _write_task_summaries(writer, generators, tasks, task_index, scores, config)
     writer.flush()
 
 
-def summary_line(results):
-    """One line: mean final-stage L1 and average forgetting, for logs and notes."""
-    final = results["metrics"]["l1"][-1]
-    learned = [value for value in final if value is not None]
-    return f"mean final L1 {np.mean(learned):.4f} over {len(learned)} tasks"
-
-
 __all__ = ["ConfigMismatch", "prepare_config", "train", "print_tables", "format_duration"]
