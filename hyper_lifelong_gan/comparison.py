@@ -148,6 +148,8 @@ def run_methods(config, methods, out_dir, log_stream=None, parallel=1):
             say(f"{method}: finished in {prepared.workdir}, skipped.")
         else:
             pending.append((method, prepared, len(tasks)))
+    if pending:  # once, here: parallel workers would prepare the same dataset at once
+        trainer.prepare_data(tasks, config)
 
     def finish(method, results, seconds, num_tasks):
         if len(results["params"]) < num_tasks:  # interrupted (Ctrl-C): resumable, stop here

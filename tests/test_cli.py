@@ -83,6 +83,7 @@ def test_offline_facades_names_the_archive_then_trains_once_it_is_placed_by_hand
     manual = data_dir / "downloads" / "manual" / "facades.tar.gz"
     assert len(errors) == 1 and url in errors[0] and str(manual) in errors[0]
     assert "Traceback" not in completed.stderr
+    assert not (tmp_path / "run" / "run_config.json").exists()  # nothing pins the workdir's flags
 
     write_pix2pix_archive(manual.parent, "facades", pair=gradient_pair_array(32),
                           counts={"train": 4, "val": 2, "test": 2})

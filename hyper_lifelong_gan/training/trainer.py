@@ -89,26 +89,42 @@ def sequence_mode(tasks):
     return modes.pop()
 
 
+def check_run_config(config):
+    """Refuses to resume a run made with other flags; True if the workdir holds a run."""
+    path = os.path.join(config.workdir, RUN_CONFIG)
+    if not os.path.exists(path):
+        return False
+    with open(path) as stream:
+        recorded = json.load(stream)
+    differences = [
+        f"--{name}={recorded.get(name)!r} (now {value!r})"
+        for name, value in dataclasses.asdict(config).items()
+        # A field the recorded run did not know (added since) cannot have differed.
+        if name in recorded and name not in config_lib.RESUMABLE_CHANGES and recorded[name] != value
+    ]
+    if differences:
+        raise ConfigMismatch(
+            f"{config.workdir} holds a run made with other flags ({'; '.join(differences)}): "
+            "run with the same flags to resume it, or choose another --workdir."
+        )
+    return True
+
+
 def check_or_write_run_config(config):
     """Records the flags of a new run; refuses to resume a run made with other flags."""
-    path = os.path.join(config.workdir, RUN_CONFIG)
-    current = dataclasses.asdict(config)
-    if os.path.exists(path):
-        with open(path) as stream:
-            recorded = json.load(stream)
-        differences = [
-            f"--{name}={recorded.get(name)!r} (now {value!r})"
-            for name, value in current.items()
-            # A field the recorded run did not know (added since) cannot have differed.
-            if name in recorded and name not in config_lib.RESUMABLE_CHANGES and recorded[name] != value
-        ]
-        if differences:
-            raise ConfigMismatch(
-                f"{config.workdir} holds a run made with other flags ({'; '.join(differences)}): "
-                "run with the same flags to resume it, or choose another --workdir."
-            )
-    else:
-        write_json_atomically(path, current)
+    if not check_run_config(config):
+        write_json_atomically(os.path.join(config.workdir, RUN_CONFIG), dataclasses.asdict(config))
+
+
+def prepare_data(tasks, config):
+    """Downloads or generates every task's data before anything is trained, so that a
+    missing archive stops the run at its start, not after hours of earlier tasks.
+
+    Raises:
+        datasets.pipeline.DatasetError: as `pipeline.prepare_builder`.
+    """
+    for task in tasks:
+        pipeline.prepare_builder(task, config.data_dir or None)
 
 
 def make_strategy():
@@ -341,6 +357,10 @@ def train(config, interrupt_after_steps=None, log_stream=None):
     """
     config, tasks, method = prepare_config(config)
     os.makedirs(config.workdir, exist_ok=True)
+    check_run_config(config)  # other flags are refused before any download
+    prepare_data(tasks, config)
+    # Recorded once the data is there: a run that could not start does not pin the
+    # workdir to its flags.
     check_or_write_run_config(config)
     policy = precision_policy(config)
     keras.mixed_precision.set_global_policy(policy)
