@@ -292,10 +292,7 @@ IMAGE_QUALITY = {"l1": image_quality.l1, "psnr": image_quality.psnr, "ssim": ima
 
 def _test_outputs(generators, task, task_index, config, z):
     """(generated outputs, targets) batches of the task's test split, in a fixed order."""
-    predict = tf.function(
-        lambda inputs: evaluation.generate(generators, task_index, inputs, z),
-        reduce_retracing=True,
-    )
+    predict = evaluation.predictor(generators, task_index, z, config)
     for inputs, targets in evaluation.test_batches(task, config, config.eval_examples):
         yield predict(inputs), targets
 

@@ -39,13 +39,20 @@ def generate(generators, task_index, inputs, z):
     return generators(inputs, task=task_index, z=z, training=False)
 
 
+def predictor(generators, task_index, z, config):
+    """`generate` for one task as a tf.function traced once for any batch size (the
+    last test batch is smaller)."""
+    images = tf.TensorSpec([None, config.image_size, config.image_size, 3], tf.float32)
+    return tf.function(lambda inputs: generate(generators, task_index, inputs, z), input_signature=[images])
+
+
 def evaluate_paired(generators, tasks, config, upto):
     """{metric: [value of task j for j in 0..upto]}: L1, PSNR and SSIM of each learned
     task's test outputs against the ground truth, averaged over test images."""
     z = eval_z(generators)
     results = {name: [] for name in PAIRED_METRICS}
     for index in range(upto + 1):
-        predict = tf.function(lambda x, index=index: generate(generators, index, x, z))
+        predict = predictor(generators, index, z, config)
         sums = {name: 0.0 for name in PAIRED_METRICS}
         count = 0
         for inputs, targets in test_batches(tasks[index], config, config.eval_examples):
@@ -80,11 +87,9 @@ def evaluate_unpaired(generators, tasks, config, upto, classifier):
     test outputs that `classifier` assigns to that task's domain (paper Table 6).
     Unpaired tasks have no ground truth, so nothing is compared pixel by pixel."""
     z = eval_z(generators)
-    # Any batch size (the last test batch is smaller), one trace per task.
-    images = tf.TensorSpec([None, config.image_size, config.image_size, 3], tf.float32)
     outputs_per_task = []
     for index in range(upto + 1):
-        predict = tf.function(lambda x, index=index: generate(generators, index, x, z), input_signature=[images])
+        predict = predictor(generators, index, z, config)
         outputs_per_task.append(
             [predict(inputs) for inputs, _ in test_batches(tasks[index], config, config.eval_examples)]
         )
