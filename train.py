@@ -8,6 +8,8 @@
 Every flag maps one to one onto a field of `hyper_lifelong_gan.config.TrainConfig`.
 Running the same command again resumes the run in --workdir where it stopped.
 Results: WORKDIR/results.json, WORKDIR/metrics.jsonl, TensorBoard logs in WORKDIR/tensorboard.
+Exit status: 0 when every task is learned, 1 on bad flags or data, 130 when
+interrupted (Ctrl-C saves a checkpoint first).
 """
 
 import dataclasses
@@ -19,6 +21,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags, logging  # noqa: E402
 
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
+
+INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
 
 _CHOICES = {
     "distill_input": ["swap", "unswap", "noise"],
@@ -75,11 +79,16 @@ def main(argv):
     from hyper_lifelong_gan.training import trainer
 
     try:
-        trainer.train(config_from_flags())
+        results = trainer.train(config_from_flags())
     except (config_lib.InvalidConfig, DatasetError, FloatingPointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    return 0
+    except KeyboardInterrupt:  # outside the training loop (which saves and returns)
+        print("Interrupted; run the same command again to resume.", file=sys.stderr)
+        return INTERRUPTED
+    # Stopped by Ctrl-C inside the loop: the checkpoint is saved; a non-zero status
+    # keeps `train.py && evaluate.py` from going on with a half-trained run.
+    return 0 if len(results["params"]) == len(results["tasks"]) else INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -32,14 +34,49 @@ def test_unknown_names_get_one_sentence(tmp_path, flag, message):
     assert "Traceback" not in completed.stderr
 
 
+def logged_steps(workdir):
+    """(task, step) of every complete line of metrics.jsonl (the run may be writing it)."""
+    path = workdir / "metrics.jsonl"
+    if not path.exists():
+        return []
+    lines = [line for line in path.read_text().split("\n")[:-1] if line]
+    return [(record["task"], record["step"]) for record in map(json.loads, lines)]
+
+
 @pytest.mark.slow
-def test_train_cli_learns_a_shrunken_builtin_sequence(tmp_path, toy_data_dir):
+def test_train_cli_learns_a_shrunken_builtin_sequence_and_resumes_after_ctrl_c(tmp_path, toy_data_dir):
     tasks = ["toy_labels2street", "toy_photo2warm", "toy_photo2cool"]
-    completed = run_cli(
-        f"--tasks={','.join(tasks)}", "--steps_per_task=60", "--ngf=8", "--n_blocks=1",
+    command = [
+        f"--tasks={','.join(tasks)}", "--steps_per_task=60", "--ngf=8", "--n_blocks=1", "--log_every=1",
         "--eval_examples=32", f"--workdir={tmp_path}", f"--data_dir={toy_data_dir}",
-    )
+        "--jit_compile=false",  # four XLA compilations would add a minute; test_xla.py compiles the step
+    ]
+    # Ctrl-C once the second task has taken a step: a checkpoint is saved, status 130.
+    # (Output goes to a file: a pipe nobody reads while waiting could fill and stall the run.)
+    output_path = tmp_path / "interrupted_run.log"
+    with open(output_path, "w") as output:
+        process = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "train.py"), *command],
+            stdout=output, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+        )
+        deadline = time.monotonic() + 600
+        while not any(task == 1 for task, _ in logged_steps(tmp_path)):
+            assert process.poll() is None, "the run ended before its second task"
+            assert time.monotonic() < deadline, "the second task did not start in 10 minutes"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=300)
+    printed = output_path.read_text()
+    assert process.returncode == 130, printed[-3000:]
+    assert "Run the same command again to resume" in printed
+    assert json.loads((tmp_path / "progress.json").read_text()) == {"completed_tasks": 1}
+    stopped_at = logged_steps(tmp_path)[-1]
+    assert stopped_at[0] == 1 and stopped_at[1] < 60
+
+    completed = run_cli(*command)  # the same command resumes
     assert completed.returncode == 0, completed.stderr[-3000:]
+    # Every step of every task ran exactly once, in order, across the two invocations.
+    assert logged_steps(tmp_path) == [(task, step) for task in range(3) for step in range(1, 61)]
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["method"] == "hyper_lifelong_gan"
     assert results["tasks"] == tasks
