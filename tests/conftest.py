@@ -15,7 +15,20 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "slow: end-to-end runs of the real CLI; run with --runslow")
 
 
+# The files that take minutes (subprocesses, trainer runs), longest first: collected
+# before the rest, so that `-n 2` starts them at once (see pytest.ini).
+LONG_RUNNING = (
+    "test_unpaired.py", "test_cli.py", "test_evaluate.py", "test_methods.py", "test_comparison.py",
+    "test_distribution.py", "test_resume.py", "test_xla.py",
+)
+
+
 def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        name = item.path.name
+        return LONG_RUNNING.index(name) if name in LONG_RUNNING else len(LONG_RUNNING)
+
+    items.sort(key=rank)  # stable: each file keeps its own order
     if config.getoption("--runslow"):
         return
     skip = pytest.mark.skip(reason="slow; run with --runslow")
@@ -29,3 +42,12 @@ def toy_data_dir(tmp_path_factory):
     """A TFDS data directory shared by the tests that read the built-in toy tasks
     (each task is generated once per session, on first use)."""
     return str(tmp_path_factory.mktemp("tensorflow_datasets"))
+
+
+@pytest.fixture
+def run_eagerly():
+    """Runs every tf.function eagerly during the test (see graph_mode.py)."""
+    from graph_mode import eagerly
+
+    with eagerly():
+        yield

@@ -1,35 +1,26 @@
 """The comparison run (paper Table 4 layout) and the parameter table (paper Table 5)."""
 
-import contextlib
 import io
 import json
 
 import numpy as np
 import pytest
-import tensorflow as tf
 from absl import flags
 
 from hyper_lifelong_gan import comparison, parameter_table
 from hyper_lifelong_gan.config import InvalidConfig, TrainConfig
 from hyper_lifelong_gan.training import trainer
 
+from graph_mode import eagerly
+
 TINY = dict(
     tasks="toy_labels2street,toy_photo2warm", steps_per_task=2, batch_size=2, image_size=32, ngf=4,
     n_blocks=1, ndf=8, eval_examples=4, log_every=1,
+    jit_compile="false",  # compiling two steps with XLA would cost more than running them
 )
 METHODS = ["sft", "hyper_lifelong_gan"]
 ROWS = ["l1", "psnr", "ssim", "l1_forgetting", "psnr_forgetting", "ssim_forgetting", "params"]
 
-
-@contextlib.contextmanager
-def eagerly():
-    """Tracing the step graphs costs ~60 s of CPU per tiny run, ~4x the eager run; the
-    table does not depend on graph mode (the slow parallel test trains in it)."""
-    tf.config.run_functions_eagerly(True)
-    try:
-        yield
-    finally:
-        tf.config.run_functions_eagerly(False)
 
 
 def read_results(out_dir, method):
@@ -84,15 +75,21 @@ def test_comparison_writes_the_table_and_skips_finished_runs(tmp_path, toy_data_
 
 
 @pytest.mark.slow  # two spawned processes, each importing TensorFlow and tracing its steps
-def test_parallel_runs_give_the_same_table_as_one_after_another(tmp_path, toy_data_dir):
-    config = TrainConfig(data_dir=toy_data_dir, **TINY)
+def test_parallel_runs_give_the_same_table_as_one_after_another(tmp_path):
+    # A fresh data directory: the data is prepared once, before the workers start
+    # (two workers generating the same dataset at once would collide). One task: what
+    # is compared is where the runs happen, not what they learn.
+    config = TrainConfig(data_dir=str(tmp_path / "tfds"), **dict(TINY, tasks="toy_labels2street"))
     parallel = comparison.compare(config, METHODS, str(tmp_path / "parallel"), log_stream=io.StringIO(), parallel=2)
     serial = comparison.compare(config, METHODS, str(tmp_path / "serial"), log_stream=io.StringIO(), parallel=1)
     assert parallel["status"] == serial["status"] == {"sft": "trained", "hyper_lifelong_gan": "trained"}
     for method in METHODS:
         assert (tmp_path / "parallel" / method / "comparison.log").exists()
         for row in ROWS:
-            assert parallel["values"][method][row] == pytest.approx(serial["values"][method][row], rel=1e-4)
+            if row.endswith("_forgetting"):  # one task: nothing to forget
+                assert parallel["values"][method][row] is serial["values"][method][row] is None
+            else:
+                assert parallel["values"][method][row] == pytest.approx(serial["values"][method][row], rel=1e-4)
 
 
 def test_forgetting_is_positive_when_a_task_got_worse():

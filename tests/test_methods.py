@@ -1,9 +1,8 @@
 """What each continual-learning method adds per task, freezes and trains, on tiny models;
-then the same through `trainer.train` (results.json's `params`) and every ablation switch."""
+then the same through `trainer.train` (results.json's `params`), and every ablation
+switch through the trainer's set-up of a task."""
 
-import contextlib
 import json
-import os
 
 import keras
 import numpy as np
@@ -17,21 +16,11 @@ from hyper_lifelong_gan.models import build_generator, build_patch_discriminator
 from hyper_lifelong_gan.training import trainer
 from hyper_lifelong_gan.training.steps import PairedTaskStep
 
+from graph_mode import eagerly
+
 TINY = dict(ngf=4, n_blocks=1, ndf=8, batch_size=2, image_size=32)
 GENERATOR = config_lib.generator_config(TrainConfig(**TINY))
 IMAGE_SHAPE = (TINY["batch_size"], TINY["image_size"], TINY["image_size"], 3)
-
-
-@contextlib.contextmanager
-def eagerly():
-    """Runs tf.functions eagerly: tracing and optimising the step graphs costs ~60 s of
-    CPU per tiny trainer run, ~4x the eager run, and nothing checked here depends on
-    graph mode (test_resume.py runs the trainer in it)."""
-    tf.config.run_functions_eagerly(True)
-    try:
-        yield
-    finally:
-        tf.config.run_functions_eagerly(False)
 
 
 def images(seed):
@@ -211,22 +200,29 @@ TABLE_3 = [  # (dynamic base filters, task-specific base filters, coefficients);
 ]
 
 
-def _slow(overrides, name):
-    return pytest.param(overrides, id=name, marks=pytest.mark.slow)
-
-
-# The first case (every Table 3 component off) runs by default; the rest with --runslow.
+# Every switch, set up by the trainer's own code from the flags (as trainer.train
+# does, without data, evaluation or checkpoints), then two eager steps of task 2.
 @pytest.mark.parametrize(
     "overrides",
-    [pytest.param(TABLE_3[0], id="table3_none"), _slow(TABLE_3[1], "table3_dynamic"),
-     _slow(TABLE_3[2], "table3_dynamic_task_specific"), _slow(dict(K=3), "K3"),
-     _slow(dict(distill_input="unswap"), "unswap"), _slow(dict(distill_input="noise"), "noise")],
+    [pytest.param(TABLE_3[0], id="table3_none"), pytest.param(TABLE_3[1], id="table3_dynamic"),
+     pytest.param(TABLE_3[2], id="table3_dynamic_task_specific"), pytest.param(dict(K=3), id="K3"),
+     pytest.param(dict(distill_input="unswap"), id="unswap"), pytest.param(dict(distill_input="noise"), id="noise")],
 )
-def test_ablation_trains_through_the_trainer(overrides, tmp_path, toy_data_dir):
-    results = tiny_run(tmp_path, toy_data_dir, method="hyper_lifelong_gan", **overrides)
-    assert all(np.isfinite(v) for row in results["metrics"]["l1"] for v in row if v is not None)
+def test_ablation_switches_reach_the_model_and_the_training_step(overrides, run_eagerly):
+    config, tasks, method = trainer.prepare_config(
+        TrainConfig(**dict(TINY, tasks="toy_labels2street,toy_photo2warm", **overrides))
+    )
+    mode = trainer.PairedMode(config, tasks, method, tf.distribute.get_strategy(), "float32", False)
+    first = mode.start_task(None, 0).generators
+    setup = mode.start_task(first, 1)
     # The switch reached the model: the task parts have the size it implies.
-    assert results["params"][1] - results["params"][0] == per_task_parameters(**overrides)
-    with open(os.path.join(tmp_path, "metrics.jsonl")) as stream:
-        last = [json.loads(line) for line in stream][-1]
-    assert last["task"] == 1 and last["distillation"] > 0
+    assert setup.generators.count_params() - first.count_params() == per_task_parameters(**overrides)
+    assert setup.step.config.distill_input == overrides.get("distill_input", "swap")
+    history = []
+    for index in range(2):
+        z = setup.generators.models[0].sample_z(index)
+        values = setup.step(images(2 * index), images(2 * index + 1), z, tf.constant([7, index]))
+        history.append({name: float(value) for name, value in values.items()})
+    assert all(np.isfinite(value) for values in history for value in values.values()), history
+    # Task 2 starts as a copy of task 1, so it distils nothing until it has moved.
+    assert history[0]["distillation"] == 0 < history[1]["distillation"]

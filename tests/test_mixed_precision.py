@@ -21,7 +21,9 @@ def test_cpu_policy_is_bfloat16_and_off_means_float32():
 
 
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
-def test_a_distilling_step_trains_in_mixed_precision(policy):
+def test_a_distilling_step_trains_in_mixed_precision(policy, request):
+    if policy == "mixed_bfloat16":  # eagerly, in seconds; float16 (the GPU path) is traced
+        request.getfixturevalue("run_eagerly")
     keras.mixed_precision.set_global_policy(policy)
     try:
         method = get_method("hyper_lifelong_gan")

@@ -24,7 +24,8 @@ def logged_steps(workdir):
         return [(record["task"], record["step"]) for record in map(json.loads, stream)]
 
 
-def test_interrupted_run_resumes_where_it_stopped(tmp_path, toy_data_dir):
+def test_interrupted_run_resumes_where_it_stopped(tmp_path, toy_data_dir, run_eagerly):
+    # Eagerly, in seconds: the CLI test (test_cli.py) resumes the real command, in graph mode.
     config = tiny_config(tmp_path, toy_data_dir)
     # Stop in the middle of the first task, then in the middle of the second.
     trainer.train(config, interrupt_after_steps=3)
@@ -75,7 +76,7 @@ def test_saved_generators_restore_every_weight(tmp_path):
         np.testing.assert_array_equal(original.numpy(), copy.numpy(), err_msg=original.path)
 
 
-def test_mid_task_checkpoint_holds_generator_discriminator_and_optimizers(tmp_path, toy_data_dir):
+def test_mid_task_checkpoint_holds_generator_discriminator_and_optimizers(tmp_path, toy_data_dir, run_eagerly):
     import tensorflow as tf
 
     trainer.train(tiny_config(tmp_path, toy_data_dir, tasks="toy_labels2street"), interrupt_after_steps=2)
