@@ -6,10 +6,9 @@ import pytest
 import tensorflow as tf
 
 from hyper_lifelong_gan import config as config_lib
-from hyper_lifelong_gan.methods import get_method, set_task_seed
-from hyper_lifelong_gan.models import build_patch_discriminator
-from hyper_lifelong_gan.training.steps import PairedTaskStep
-from hyper_lifelong_gan.training.trainer import make_optimizer, precision_policy
+from hyper_lifelong_gan.training.trainer import precision_policy
+
+import distilling_step
 
 CONFIG = config_lib.TrainConfig(batch_size=2, image_size=32, ngf=4, n_blocks=1, ndf=8)
 
@@ -26,20 +25,10 @@ def test_a_distilling_step_trains_in_mixed_precision(policy, request):
         request.getfixturevalue("run_eagerly")
     keras.mixed_precision.set_global_policy(policy)
     try:
-        method = get_method("hyper_lifelong_gan")
-        generator_config = config_lib.generator_config(CONFIG)
-        set_task_seed(0, 0)
-        teacher = method.rebuild(1, generator_config)
-        student = method.start_task(teacher, 1, generator_config)
-        discriminator = build_patch_discriminator(ndf=CONFIG.ndf)
-        variables = method.trainable_variables(student, 1)
-        generator_optimizer = make_optimizer(CONFIG, variables, policy)
+        student, step = distilling_step.build(CONFIG, policy=policy)
+        variables = step.generator_variables
         if policy == "mixed_float16":  # float16 needs loss scaling; bfloat16 does not
-            assert isinstance(generator_optimizer, keras.optimizers.LossScaleOptimizer)
-        step = PairedTaskStep(
-            student, teacher, discriminator, method, 1, CONFIG, tf.distribute.get_strategy(),
-            generator_optimizer, make_optimizer(CONFIG, discriminator.trainable_variables, policy),
-        )
+            assert isinstance(step.generator_optimizer, keras.optimizers.LossScaleOptimizer)
         before = [v.numpy().copy() for v in variables]
         inputs = tf.random.uniform((2, 32, 32, 3), -1, 1, seed=1)
         targets = tf.random.uniform((2, 32, 32, 3), -1, 1, seed=2)

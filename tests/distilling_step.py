@@ -1,0 +1,48 @@
+"""Task 2 of a tiny hyper_lifelong_gan run (distilling task 1), built from fixed seeds,
+and its losses on fixed random batches: for the tests that compare the training step
+across strategies (mirrored_check.py), XLA (test_xla.py) and precisions."""
+
+import tensorflow as tf
+
+from hyper_lifelong_gan import config as config_lib
+from hyper_lifelong_gan.methods import get_method, set_task_seed
+from hyper_lifelong_gan.models import build_patch_discriminator
+from hyper_lifelong_gan.training.steps import PairedTaskStep
+from hyper_lifelong_gan.training.trainer import make_optimizer
+
+
+def build(config, strategy=None, policy="float32", jit_compile=False):
+    """(student, step) of task 2, built under `strategy` (default: the current one)."""
+    strategy = strategy or tf.distribute.get_strategy()
+    method = get_method("hyper_lifelong_gan")
+    generator_config = config_lib.generator_config(config)
+    with strategy.scope():
+        set_task_seed(0, 0)
+        teacher = method.rebuild(1, generator_config)
+        set_task_seed(0, 1)
+        student = method.start_task(teacher, 1, generator_config)
+        discriminator = build_patch_discriminator(ndf=config.ndf)
+        step = PairedTaskStep(
+            student, teacher, discriminator, method, 1, config, strategy,
+            make_optimizer(config, method.trainable_variables(student, 1), policy),
+            make_optimizer(config, discriminator.trainable_variables, policy),
+            jit_compile=jit_compile,
+        )
+    return student, step
+
+
+def losses(config, steps, strategy=None, jit_compile=False):
+    """[{loss name: value}] of `steps` steps of task 2 on fixed random batches."""
+    strategy = strategy or tf.distribute.get_strategy()
+    student, step = build(config, strategy, jit_compile=jit_compile)
+    shape = (config.batch_size, config.image_size, config.image_size, 3)
+    data = tf.data.Dataset.from_tensor_slices((
+        tf.random.stateless_uniform((steps, *shape), (1, 2), -1, 1),
+        tf.random.stateless_uniform((steps, *shape), (3, 4), -1, 1),
+    )).unbatch().batch(config.batch_size)
+    history = []
+    for index, (inputs, targets) in enumerate(strategy.experimental_distribute_dataset(data)):
+        z = student.models[0].sample_z((5, index))
+        values = step(inputs, targets, z, tf.constant((6, index)))
+        history.append({name: float(value) for name, value in values.items()})
+    return history
