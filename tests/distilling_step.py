@@ -1,6 +1,7 @@
 """Task 2 of a tiny hyper_lifelong_gan run (distilling task 1), built from fixed seeds,
-and its losses on fixed random batches: for the tests that compare the training step
-across strategies (mirrored_check.py), XLA (test_xla.py) and precisions."""
+and the losses of a training step on fixed random batches: for the tests that compare
+the step across strategies (mirrored_check.py, mirrored_unpaired_check.py), XLA
+(test_xla.py) and precisions."""
 
 import tensorflow as tf
 
@@ -35,6 +36,12 @@ def losses(config, steps, strategy=None, jit_compile=False):
     """[{loss name: value}] of `steps` steps of task 2 on fixed random batches."""
     strategy = strategy or tf.distribute.get_strategy()
     student, step = build(config, strategy, jit_compile=jit_compile)
+    return run_steps(step, student, config, steps, strategy)
+
+
+def run_steps(step, generators, config, steps, strategy):
+    """[{loss name: value}] of `steps` calls of a paired or unpaired training step on
+    fixed random (input, target) batches, distributed by `strategy`."""
     shape = (config.batch_size, config.image_size, config.image_size, 3)
     data = tf.data.Dataset.from_tensor_slices((
         tf.random.stateless_uniform((steps, *shape), (1, 2), -1, 1),
@@ -42,7 +49,7 @@ def losses(config, steps, strategy=None, jit_compile=False):
     )).unbatch().batch(config.batch_size)
     history = []
     for index, (inputs, targets) in enumerate(strategy.experimental_distribute_dataset(data)):
-        z = student.models[0].sample_z((5, index))
+        z = generators.models[0].sample_z((5, index))
         values = step(inputs, targets, z, tf.constant((6, index)))
         history.append({name: float(value) for name, value in values.items()})
     return history

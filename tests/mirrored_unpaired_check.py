@@ -24,6 +24,8 @@ from hyper_lifelong_gan import config as config_lib  # noqa: E402
 from hyper_lifelong_gan.methods import get_method, set_task_seed  # noqa: E402
 from hyper_lifelong_gan.training import trainer  # noqa: E402
 
+import distilling_step  # noqa: E402  (beside this script)
+
 CONFIG = config_lib.TrainConfig(mode="unpaired", batch_size=4, image_size=32, ngf=4, n_blocks=1, ndf=8)
 STEPS = 3
 POOL_CAPACITY = 6
@@ -37,16 +39,7 @@ def run(strategy):
         teacher = mode.start_task(None, 0).generators
         set_task_seed(0, 1)
         setup = mode.start_task(teacher, 1)
-    shape = (CONFIG.batch_size, CONFIG.image_size, CONFIG.image_size, 3)
-    data = tf.data.Dataset.from_tensor_slices((
-        tf.random.stateless_uniform((STEPS, *shape), (1, 2), -1, 1),
-        tf.random.stateless_uniform((STEPS, *shape), (3, 4), -1, 1),
-    )).unbatch().batch(CONFIG.batch_size)
-    history = []
-    for index, (inputs, targets) in enumerate(strategy.experimental_distribute_dataset(data)):
-        z = setup.generators.models[0].sample_z((5, index))
-        values = setup.step(inputs, targets, z, tf.constant((6, index)))
-        history.append({name: float(value) for name, value in values.items()})
+    history = distilling_step.run_steps(setup.step, setup.generators, CONFIG, STEPS, strategy)
     pools = {}
     for name in ("input_pool", "target_pool"):
         pool = setup.checkpoint_items[name]
