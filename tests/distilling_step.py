@@ -3,6 +3,11 @@ and the losses of a training step on fixed random batches: for the tests that co
 the step across strategies (mirrored_check.py, mirrored_unpaired_check.py), XLA
 (test_xla.py) and precisions."""
 
+import json
+import os
+import subprocess
+import sys
+
 import tensorflow as tf
 
 from hyper_lifelong_gan import config as config_lib
@@ -53,3 +58,14 @@ def run_steps(step, generators, config, steps, strategy):
         values = step(inputs, targets, z, tf.constant((6, index)))
         history.append({name: float(value) for name, value in values.items()})
     return history
+
+
+def report_of(script, timeout):
+    """The JSON report (last line of output) of a check script beside this module, run
+    in a fresh process so that it can split the CPU into 2 logical devices."""
+    completed = subprocess.run(
+        [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), script)],
+        capture_output=True, text=True, timeout=timeout,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(completed.stdout.strip().splitlines()[-1])

@@ -1,22 +1,12 @@
 """Training under MirroredStrategy on 2 logical CPUs gives the losses of one device."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import distilling_step
 
 
 def test_mirrored_strategy_matches_one_device():
-    completed = subprocess.run(
-        [sys.executable, os.path.join(HERE, "mirrored_check.py")],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    report = distilling_step.report_of("mirrored_check.py", timeout=600)
     assert report["replicas"] == 2
     assert len(report["single"]) == len(report["mirrored"]) == 3
     # The student starts as a copy of the teacher, so distillation is 0 at the first

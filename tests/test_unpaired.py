@@ -3,8 +3,6 @@ the mode chosen from the tasks, the losses, MirroredStrategy and resuming."""
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -18,7 +16,7 @@ from hyper_lifelong_gan.methods import METHODS, get_method
 from hyper_lifelong_gan.training import evaluation, trainer
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import distilling_step
 
 
 # ------------------------------------------------------------------ paper Table 5
@@ -172,12 +170,7 @@ def test_every_method_takes_unpaired_steps(method_name, run_eagerly):
 
 @pytest.mark.slow  # two traces of the CycleGAN step in a subprocess: about two minutes on 2 cores
 def test_unpaired_steps_under_mirrored_strategy_match_one_device():
-    completed = subprocess.run(
-        [sys.executable, os.path.join(HERE, "mirrored_unpaired_check.py")],
-        capture_output=True, text=True, timeout=900,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    report = distilling_step.report_of("mirrored_unpaired_check.py", timeout=900)
     assert report["replicas"] == 2
     single, mirrored = report["single"], report["mirrored"]
     assert len(single["losses"]) == len(mirrored["losses"]) == 3
