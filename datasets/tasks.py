@@ -36,8 +36,10 @@ A_TO_B, B_TO_A = "AtoB", "BtoA"
 # TFDS' own cycle_gan builder, the locally generated toy tasks (builtin_tasks.py),
 # or a folder of the user's (user_folders.py).
 SOURCES = ("pix2pix", "cycle_gan", "builtin", "folder")
-# Layouts of a user's folder.
-PIX2PIX_LAYOUT, CYCLEGAN_LAYOUT = "pix2pix", "cyclegan"
+# Layouts of a user's folder: pairs side by side, unpaired domains, or pairs kept
+# as two folders of images matched by file name.
+PIX2PIX_LAYOUT, CYCLEGAN_LAYOUT, AB_LAYOUT = "pix2pix", "cyclegan", "ab"
+PAIRED_LAYOUTS = (PIX2PIX_LAYOUT, AB_LAYOUT)
 
 
 class DatasetError(Exception):
@@ -67,7 +69,7 @@ class Task:
         description: one line for `--help`, logs and reports.
         splits: the split names `pipeline.make_dataset` accepts for this task.
         native_size: side length of the stored images (None where it varies).
-        layout: for a user's folder, `"pix2pix"` or `"cyclegan"`; None otherwise.
+        layout: for a user's folder, `"pix2pix"`, `"cyclegan"` or `"ab"`; None otherwise.
     """
 
     name: str
@@ -174,6 +176,9 @@ Comma-separated task sequence, learned in the given order. Each entry is one of:
   NAME=/path/to/folder[:AtoB|:BtoA]  your own images (direction defaults to AtoB).
       pix2pix layout: train/ and test/ (or val/), each image one pair side by side,
       A left and B right; AtoB = left half -> right half.
+      A/B layout: A/ and B/ with train/ and test/ (or val/) below them, or
+      train/ and test/ (or val/) with A/ and B/ below them; paired by file name
+      (A/train/0001.jpg with B/train/0001.png); AtoB = A -> B.
       CycleGAN layout: trainA/ trainB/ testA/ testB/, unpaired; AtoB = A -> B.
 The pix2pix archives download from the authors' server on first use (or are read
 from <data_dir>/downloads/manual/<name>.tar.gz when placed there by hand).
@@ -267,10 +272,12 @@ def _folder_task(entry: str, registered: set[str]) -> Task:
     from datasets import user_folders
 
     layout = user_folders.detect_layout(folder)
-    paired = layout == PIX2PIX_LAYOUT
+    paired = layout in PAIRED_LAYOUTS
     input_side, target_side = ("A", "B") if direction == A_TO_B else ("B", "A")
-    if paired:
+    if layout == PIX2PIX_LAYOUT:
         sides = "left half -> right half" if direction == A_TO_B else "right half -> left half"
+    elif layout == AB_LAYOUT:
+        sides = f"{input_side}/ -> {target_side}/, paired by file name"
     else:
         sides = f"{input_side} -> {target_side}, unpaired"
     return Task(

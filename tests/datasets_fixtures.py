@@ -135,6 +135,26 @@ def write_cyclegan_folder(root, counts=None, colour_a=RED, colour_b=BLUE, size: 
     return root
 
 
+def write_ab_folder(root, sides_below_splits=False, counts=None, colour_a=RED, colour_b=BLUE) -> Path:
+    """A folder in the A/B layout: solid `colour_a` images under A/, `colour_b` under
+    B/, with matching names (`1.jpg` in A, `1.png` in B: the suffix may differ).
+
+    The split folders are below the sides (A/train/) or, with `sides_below_splits`,
+    above them (train/A/).
+    """
+    root = Path(root)
+    counts = counts or {"train": 3, "test": 2}
+    for split, count in counts.items():
+        for side, colour, image_format in (("A", colour_a, "JPEG"), ("B", colour_b, "PNG")):
+            folder = root / split / side if sides_below_splits else root / side / split
+            folder.mkdir(parents=True, exist_ok=True)
+            suffix = ".jpg" if image_format == "JPEG" else ".png"
+            for index in range(count):
+                data = image_bytes(solid(16, 16, colour), image_format)
+                (folder / f"{index + 1}{suffix}").write_bytes(data)
+    return root
+
+
 def _temporary_directory(prefix: str) -> Path:
     path = Path(tempfile.mkdtemp(prefix=prefix))
     atexit.register(shutil.rmtree, path, ignore_errors=True)

@@ -98,6 +98,63 @@ def test_cyclegan_folder_b_to_a(tmp_path, data_dir):
 
 
 # ---------------------------------------------------------------------------
+# A/B layout: the sides as two folders, paired by file name
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sides_below_splits", [False, True], ids=["A/train", "train/A"])
+def test_ab_folder_pairs_by_name(tmp_path, data_dir, sides_below_splits):
+    folder = fixtures.write_ab_folder(tmp_path / "mine", sides_below_splits=sides_below_splits)
+    task = _task(f"mine={folder}")
+    assert (task.mode, task.direction, task.layout) == ("paired", "AtoB", "ab")
+    inputs, targets = _first_batch(task, data_dir)
+    assert inputs.shape == targets.shape == (2, 16, 16, 3)
+    assert _is_colour(inputs, fixtures.RED) and _is_colour(targets, fixtures.BLUE)
+    assert pipeline.num_examples(task, "train", data_dir) == 3
+
+
+def test_ab_folder_b_to_a_and_val_split(tmp_path, data_dir):
+    folder = fixtures.write_ab_folder(tmp_path / "mine", counts={"train": 2, "val": 1})
+    task = _task(f"mine={folder}:BtoA")
+    inputs, targets = _first_batch(task, data_dir)
+    assert _is_colour(inputs, fixtures.BLUE) and _is_colour(targets, fixtures.RED)
+    assert pipeline.num_examples(task, "test", data_dir) == 1  # from val/
+
+
+def test_ab_folder_leaves_out_and_lists_unmatched_names(tmp_path, data_dir, caplog):
+    folder = fixtures.write_ab_folder(tmp_path / "mine")
+    (folder / "A" / "train" / "lonely.jpg").write_bytes((folder / "A" / "train" / "1.jpg").read_bytes())
+    (folder / "B" / "train" / "other.png").write_bytes((folder / "B" / "train" / "1.png").read_bytes())
+    task = _task(f"mine={folder}")
+    with caplog.at_level(logging.WARNING):
+        assert pipeline.num_examples(task, "train", data_dir) == 3
+    assert (
+        f"Left out 2 images of {folder / 'A'} and {folder / 'B'} whose name has no partner "
+        "on the other side: A/lonely.jpg, B/other.png." in caplog.messages
+    )
+
+
+def test_ab_folder_without_a_split_or_a_side(tmp_path):
+    folder = fixtures.write_ab_folder(tmp_path / "mine", counts={"train": 2})
+    with pytest.raises(DatasetError, match=r"mine/A needs train/ and test/ \(or val/\)"):
+        parse_tasks(f"mine={folder}")
+    folder = fixtures.write_ab_folder(tmp_path / "other", sides_below_splits=True)
+    for path in (folder / "test" / "B").iterdir():
+        path.unlink()
+    (folder / "test" / "B").rmdir()
+    with pytest.raises(DatasetError, match=r"other/test has no B/; in the A/B layout"):
+        parse_tasks(f"other={folder}")
+
+
+def test_ab_folder_with_no_common_name_is_refused(tmp_path):
+    folder = fixtures.write_ab_folder(tmp_path / "mine")
+    for path in (folder / "B" / "test").iterdir():
+        path.rename(path.with_name("b_" + path.name))
+    with pytest.raises(DatasetError, match=r"share no file name, so no image has a partner"):
+        parse_tasks(f"mine={folder}")
+
+
+# ---------------------------------------------------------------------------
 # Bad input: one sentence each
 # ---------------------------------------------------------------------------
 
@@ -116,7 +173,7 @@ def test_file_instead_of_folder(tmp_path):
 
 def test_folder_in_neither_layout(tmp_path):
     (tmp_path / "mine" / "images").mkdir(parents=True)
-    with pytest.raises(DatasetError, match=r"is in neither layout \(it contains images\)"):
+    with pytest.raises(DatasetError, match=r"is in none of the layouts \(it contains images\)"):
         parse_tasks(f"mine={tmp_path / 'mine'}")
 
 
