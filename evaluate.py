@@ -4,6 +4,7 @@
     python evaluate.py --workdir=runs/hyper_lifelong_gan --workdir=runs/sft \\
         --metrics=fid,acc,l1,psnr --fid_features=classifier     # offline, ~2 min on a CPU
     python evaluate.py --workdir=runs/sft --metrics=params
+    python evaluate.py --metrics=fid,acc      # every run train.py wrote under runs/
 
 For every run, the generators saved after each learned task are evaluated on every
 task learned so far (test split, fixed noise), which fills the matrices M[i][j] =
@@ -23,7 +24,8 @@ from absl import app, flags, logging  # noqa: E402
 
 flags.DEFINE_multi_string(
     "workdir", None,
-    "The workdir of a train.py run; repeat the flag to compare runs (one table column each).",
+    "The workdir of a train.py run; repeat the flag to compare runs (one table column each). "
+    "Not given: every run under runs/ (train.py's default workdirs runs/<method>).",
 )
 flags.DEFINE_string(
     "metrics", "fid,acc",

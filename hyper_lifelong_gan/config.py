@@ -53,6 +53,10 @@ class TrainConfig:
 TOY_SIZES = dict(steps_per_task=400, batch_size=8, image_size=32, ngf=16, n_blocks=2, ndf=16)
 PAPER_SIZES = dict(steps_per_task=20000, batch_size=16, image_size=128, ngf=64, n_blocks=6, ndf=64)
 
+# Where runs go when --workdir is not given (runs/<method>), and where evaluate.py
+# looks for them when it is not given either.
+RUNS_ROOT = "runs"
+
 # Fields that only say where or how often to write: a run may resume with them changed.
 RESUMABLE_CHANGES = ("workdir", "log_every", "checkpoint_every", "data_dir")
 
@@ -67,7 +71,7 @@ def resolve(config, toy):
     filled = {name: value for name, value in sizes.items() if getattr(config, name) is None}
     resolved = dataclasses.replace(config, **filled)
     if not resolved.workdir:
-        resolved = dataclasses.replace(resolved, workdir=f"runs/{resolved.method}")
+        resolved = dataclasses.replace(resolved, workdir=f"{RUNS_ROOT}/{resolved.method}")
     if resolved.jitter == "auto":
         resolved = dataclasses.replace(resolved, jitter="false" if toy else "true")
     if resolved.jit_compile == "auto" and toy:

@@ -162,6 +162,22 @@ def load_run(workdir):
     return Run(workdir, config, tasks, method, completed, results)
 
 
+def discover_runs(root=config_lib.RUNS_ROOT):
+    """The workdirs under `root` (train.py's default home of runs, `runs/<method>`)
+    that hold a run with at least one learned task, sorted; and the ones skipped
+    because nothing is learned yet."""
+    if not os.path.isdir(root):
+        return [], []
+    found, unfinished = [], []
+    for name in sorted(os.listdir(root)):
+        workdir = os.path.join(root, name)
+        if not os.path.isfile(os.path.join(workdir, trainer.RUN_CONFIG)):
+            continue
+        completed = _read_json(os.path.join(workdir, trainer.PROGRESS), {}).get("completed_tasks", 0)
+        (found if completed >= 1 else unfinished).append(workdir)
+    return found, unfinished
+
+
 def _read_json(path, default=None):
     if not os.path.isfile(path):
         return default
@@ -621,7 +637,16 @@ def evaluate_runs(
     if eval_examples < 0:
         raise EvaluationError(f"--eval_examples must be >= 0 (0 means all); got {eval_examples}.")
     if not workdirs:
-        raise EvaluationError("--workdir is required: the folder of a train.py run.")
+        workdirs, unfinished = discover_runs()
+        if not workdirs:
+            raise EvaluationError(
+                f"No --workdir given and no run with a learned task under {config_lib.RUNS_ROOT}/ "
+                "(where train.py writes by default); pass --workdir=FOLDER of a train.py run."
+            )
+        log(f"No --workdir given: evaluating the {len(workdirs)} run(s) under "
+            f"{config_lib.RUNS_ROOT}/: {', '.join(workdirs)}"
+            + (f" (skipped, no task learned yet: {', '.join(unfinished)})" if unfinished else "")
+            + ".")
     unique = list(dict.fromkeys(os.path.normpath(workdir) for workdir in workdirs))
     runs = [load_run(workdir) for workdir in unique]
     wants_fid = "fid" in metrics

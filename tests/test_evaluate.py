@@ -213,8 +213,27 @@ def test_bad_inputs_get_one_sentence(workdir, tmp_path):
         _evaluate([str(untrained)], "acc")
     with pytest.raises(evaluation_report.EvaluationError, match="Unknown metric 'fidd'.*valid"):
         _evaluate([workdir], "fidd,acc")
-    with pytest.raises(evaluation_report.EvaluationError, match="--workdir is required"):
-        _evaluate([], "acc")
+
+
+def test_without_workdir_every_run_under_runs_is_evaluated(workdir, evaluated, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(evaluation_report.EvaluationError, match=r"^No --workdir given and no run"):
+        _evaluate([], "l1")
+    shutil.copytree(workdir, tmp_path / "runs" / "hyper_lifelong_gan")
+    unfinished = tmp_path / "runs" / "sft"
+    unfinished.mkdir()
+    shutil.copy(os.path.join(workdir, "run_config.json"), unfinished)
+    (tmp_path / "runs" / "notes").mkdir()  # not a run: ignored
+    log = io.StringIO()
+    evaluations = evaluation_report.evaluate_runs(
+        [], "l1", stream=io.StringIO(), log_stream=log, **FAST
+    )
+    assert [e.run.workdir for e in evaluations] == [os.path.join("runs", "hyper_lifelong_gan")]
+    assert (
+        "No --workdir given: evaluating the 1 run(s) under runs/: runs/hyper_lifelong_gan "
+        "(skipped, no task learned yet: runs/sft)." in log.getvalue()
+    )
+    assert _results("runs/hyper_lifelong_gan")["metrics"]["l1"] == evaluated[2]["metrics"]["l1"]
 
 
 def test_fid_without_inception_weights_fails_with_the_sentence(workdir, tmp_path):
