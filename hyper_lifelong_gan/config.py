@@ -45,6 +45,7 @@ class TrainConfig:
     jitter: str = _field("auto", "pix2pix random jitter (resize up 1.12x, random crop, flip): auto (on for real datasets, off for the toy sequence), true or false.")
     seed: int = _field(0, "Random seed of initialisation, data order and noise.")
     log_every: int = _field(25, "Log losses, throughput and ETA every this many steps.")
+    sample_every: int = _field(None, "Write input | output | target grids of the current and every earlier task to TensorBoard every this many steps (fixed inputs and noise; also at the end of each task); 0 writes them only at the end of each task (toy: 100; real: 1000).")
     checkpoint_every: int = _field(200, "Save a resumable checkpoint every this many steps (and at the end of every task).")
     eval_examples: int = _field(0, "Evaluate each task on at most this many test examples after each task; 0 means all.")
     data_dir: str = _field("", "TFDS data directory; empty means TFDS' default (~/tensorflow_datasets).")
@@ -52,13 +53,15 @@ class TrainConfig:
 
 TOY_SIZES = dict(steps_per_task=400, batch_size=8, image_size=32, ngf=16, n_blocks=2, ndf=16)
 PAPER_SIZES = dict(steps_per_task=20000, batch_size=16, image_size=128, ngf=64, n_blocks=6, ndf=64)
+# How often the sample grids are written, by the same split (not a size, but the same "small or real run" decision).
+SAMPLE_EVERY = dict(toy=100, real=1000)
 
 # Where runs go when --workdir is not given (runs/<method>), and where evaluate.py
 # looks for them when it is not given either.
 RUNS_ROOT = "runs"
 
 # Fields that only say where or how often to write: a run may resume with them changed.
-RESUMABLE_CHANGES = ("workdir", "log_every", "checkpoint_every", "data_dir")
+RESUMABLE_CHANGES = ("workdir", "log_every", "sample_every", "checkpoint_every", "data_dir")
 
 
 def field_help():
@@ -69,6 +72,8 @@ def resolve(config, toy):
     """A copy of `config` with every None size filled from the toy or paper sizes."""
     sizes = TOY_SIZES if toy else PAPER_SIZES
     filled = {name: value for name, value in sizes.items() if getattr(config, name) is None}
+    if config.sample_every is None:
+        filled["sample_every"] = SAMPLE_EVERY["toy" if toy else "real"]
     resolved = dataclasses.replace(config, **filled)
     if not resolved.workdir:
         resolved = dataclasses.replace(resolved, workdir=f"{RUNS_ROOT}/{resolved.method}")

@@ -96,10 +96,11 @@ def evaluate_unpaired(generators, tasks, config, upto, classifier):
     return {"acc": [float(value) for value in domain_classifier.accuracy_per_task(classifier, outputs_per_task)]}
 
 
-def sample_rows(generators, task, task_index, config, count=4):
-    """Up to `count` (input, output, target) triples of the task's test split, as numpy."""
+def sample_rows(generators, task, task_index, config, count=4, examples=None):
+    """Up to `count` (input, output, target) triples of the task's test split, as numpy;
+    `examples`: the (inputs, targets) to use instead of reading the first `count`."""
     z = eval_z(generators)
-    inputs, targets = next(iter(test_batches(task, config, count)))
+    inputs, targets = examples if examples is not None else next(iter(test_batches(task, config, count)))
     outputs = generate(generators, task_index, inputs, z)
     return [
         (np.asarray(a), np.asarray(b), np.asarray(c))

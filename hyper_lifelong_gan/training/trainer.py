@@ -27,8 +27,10 @@ from hyper_lifelong_gan.methods import get_method, set_task_seed
 from hyper_lifelong_gan.methods.base import weights_trackable
 from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.models import build_patch_discriminator
-from hyper_lifelong_gan.training import evaluation
-from hyper_lifelong_gan.training.logging_utils import MetricsLog, Progress, format_duration, write_json_atomically
+from hyper_lifelong_gan.training import evaluation, summaries
+from hyper_lifelong_gan.training.logging_utils import (
+    MetricsLog, Progress, StepCostModel, format_duration, write_json_atomically,
+)
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
 from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
 from hyper_lifelong_gan.training.unpaired_steps import CycleGenerators, UnpairedTaskStep
@@ -379,7 +381,12 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
     completed = load_json(os.path.join(workdir, PROGRESS), {"completed_tasks": 0})["completed_tasks"]
     metrics_log = MetricsLog(os.path.join(workdir, "metrics.jsonl"))
     writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
+    summaries.write_hparams(writer, config)
+    samples = summaries.SampleGrids(tasks, config)
     total_steps = len(tasks) * config.steps_per_task
+    task_lengths = [config.steps_per_task] * len(tasks)
+    cost_model = StepCostModel(distills=method.distills)
+    print(settings_text(config, tasks, method, strategy, policy, mode.jit_compile), file=log_stream, flush=True)
     progress = None
     steps_this_run = 0
 
@@ -421,6 +428,7 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
         # --- the loop.
         label = f"task {task_index + 1}/{len(tasks)} {task.name}"
         window_start, window_steps = time.monotonic(), 0
+        first_window = True  # holds the step's tracing (and XLA compile): not a step's cost
         step = start_step
         try:
             while step < config.steps_per_task:
@@ -435,11 +443,17 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
                 if step % config.log_every == 0 or step == config.steps_per_task:
                     elapsed = time.monotonic() - window_start
                     images_per_second = window_steps * config.batch_size / max(elapsed, 1e-9)
+                    if not first_window or task_index not in cost_model.measured:
+                        cost_model.observe(task_index, elapsed, window_steps)
+                    first_window = False
+                    eta = cost_model.remaining_seconds(task_index, step, task_lengths)
                     _log_step(
                         values, mode.loss_names, task_index, task.name, step, config, images_per_second,
-                        setup.generator_optimizer, metrics_log, writer, progress, label,
+                        setup.generator_optimizer, metrics_log, writer, progress, label, eta,
                     )
                     window_start, window_steps = time.monotonic(), 0
+                if config.sample_every and step % config.sample_every == 0 and step < config.steps_per_task:
+                    samples.write(writer, student, task_index, task_index * config.steps_per_task + step)
                 if step % config.checkpoint_every == 0 and step < config.steps_per_task:
                     manager.save()
                 if interrupt_after_steps is not None and steps_this_run >= interrupt_after_steps:
@@ -458,7 +472,7 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
         scores = mode.evaluate(student, task_index)
         record_stage(results, task_index, scores, student.count_params(), len(tasks))
         write_json_atomically(results_path, results)
-        _write_task_summaries(writer, student, tasks, task_index, scores, config)
+        _write_task_summaries(writer, student, tasks, task_index, results["metrics"], samples, config)
         write_json_atomically(os.path.join(workdir, PROGRESS), {"completed_tasks": task_index + 1})
         previous = student
     if progress is not None:
@@ -477,7 +491,7 @@ def _step_seed(seed, task_index, step):
 
 
 def _log_step(values, loss_names, task_index, task_name, step, config, images_per_second, optimizer,
-              metrics_log, writer, progress, label):
+              metrics_log, writer, progress, label, eta):
     scalars = {name: float(values[name]) for name in loss_names}
     for name, value in scalars.items():
         if not np.isfinite(value):
@@ -487,7 +501,6 @@ def _log_step(values, loss_names, task_index, task_name, step, config, images_pe
             )
     global_step = task_index * config.steps_per_task + step
     learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-    eta = progress.eta_seconds()
     record = dict(
         scalars, task=task_index, task_name=task_name, step=step, global_step=global_step,
         learning_rate=learning_rate, images_per_second=images_per_second,
@@ -502,22 +515,36 @@ def _log_step(values, loss_names, task_index, task_name, step, config, images_pe
     progress.update(
         global_step, label,
         f"G {scalars['g_total']:.3f} D {scalars['d_loss']:.3f} distill {scalars['distillation']:.4f} "
-        f"{images_per_second:.0f} img/s",
+        f"{images_per_second:.0f} img/s", eta=None if eta != eta else eta,
     )
 
 
-def _write_task_summaries(writer, generators, tasks, task_index, scores, config):
-    """After each task: its metrics and a sample grid (input | output | target) per task."""
+def _write_task_summaries(writer, generators, tasks, task_index, matrices, samples, config):
+    """After each task: its row of the matrices, forgetting, and a sample grid
+    (input | output | target) per task learned so far."""
     global_step = (task_index + 1) * config.steps_per_task
-    with writer.as_default(step=global_step):
-        for name, values in scores.items():
-            for j, value in enumerate(values):
-                tf.summary.scalar(f"eval_{name}/{tasks[j].name}", value)
-        for j in range(task_index + 1):
-            rows = evaluation.sample_rows(generators, tasks[j], j, config)
-            grid = report.image_grid_array(rows)
-            tf.summary.image(f"samples/{tasks[j].name}", grid[None], step=global_step)
-    writer.flush()
+    summaries.write_stage(writer, tasks, task_index, matrices, global_step)
+    samples.write(writer, generators, task_index, global_step)
+
+
+def settings_text(config, tasks, method, strategy, policy, jit_compile):
+    """The resolved settings of a run, printed once at its start."""
+    replicas = strategy.num_replicas_in_sync
+    try:
+        devices = ", ".join(strategy.extended.worker_devices)
+    except RuntimeError:  # the default strategy: one device, placed by TensorFlow
+        gpus = tf.config.list_logical_devices("GPU")
+        devices = gpus[0].name if gpus else "CPU"
+    total = len(tasks) * config.steps_per_task
+    return "\n".join([
+        f"Run: {method.name} on {len(tasks)} {config.mode} task(s): {', '.join(task.name for task in tasks)}",
+        f"  model: {config.image_size}x{config.image_size} images, generator ngf {config.ngf}, "
+        f"{config.n_blocks} residual blocks, K {config.K}; PatchGAN ndf {config.ndf}",
+        f"  steps: {config.steps_per_task} per task ({total} in all), batch {config.batch_size} "
+        f"({config.batch_size // replicas} per replica on {replicas} replica(s): {devices})",
+        f"  precision {policy}, XLA {'on' if jit_compile else 'off'}, seed {config.seed}",
+        f"  writes to {config.workdir} (TensorBoard: tensorboard --logdir {os.path.dirname(os.path.normpath(config.workdir)) or '.'})",
+    ])
 
 
 __all__ = ["ConfigMismatch", "prepare_config", "train", "print_tables", "format_duration"]
