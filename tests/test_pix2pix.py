@@ -12,7 +12,6 @@ import io
 import shutil
 import tempfile
 import threading
-import time
 from unittest import mock
 
 import numpy as np
@@ -164,20 +163,16 @@ def test_offline_build_fails_fast_then_builds_from_archive_placed_by_hand(tmp_pa
     manual_path = tmp_path / "data" / "downloads" / "manual" / "facades.tar.gz"
     download = mock.Mock(wraps=tfds.download.DownloadManager.download)
     with mock.patch.object(tfds.download.DownloadManager, "download", download):
-        start = time.monotonic()
         with pytest.raises(DatasetUnavailableError) as raised:
             _build("facades", tmp_path / "data")
-        elapsed = time.monotonic() - start
     message = str(raised.value)
     assert message == (
         "Cannot download http://127.0.0.1:9/pix2pix/datasets/facades.tar.gz "
         "(127.0.0.1:9 refused the connection): fetch that file on a machine with internet "
         f"access and place it at {manual_path}, then run again."
     )
-    # TFDS' downloader (ten retries with backoff, ~200 s offline) was never started;
-    # the bound is 10x looser than needed and only guards against that retry loop.
+    # Fast: TFDS' downloader (ten retries with backoff, ~200 s offline) was never started.
     download.assert_not_called()
-    assert elapsed < 30
 
     fixtures.write_pix2pix_archive(manual_path.parent, "facades")
     builder = _build("facades", tmp_path / "data")
