@@ -132,8 +132,8 @@ def _cycle_gan_task(name, config, description):
 
 
 # The paper's tasks and cheap extras, in the order `--help` lists them. The
-# directions follow the pix2pix archives' layouts (DESIGN.md, "Tasks, data and
-# direction"); every archive keeps a `val` split and `test` is test/ or val/.
+# directions follow the pix2pix archives' layouts (docs/design.md, "Tasks, data
+# and directions"); every archive keeps a `val` split and `test` is test/ or val/.
 _REGISTERED_TASKS = {
     task.name: task
     for task in (

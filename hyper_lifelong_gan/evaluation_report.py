@@ -8,7 +8,7 @@
 For every run (a `train.py` workdir) and every completed stage i, the generators
 saved after learning task i are restored and every task j <= i is evaluated on its
 test split with the fixed evaluation noise (`training.evaluation.eval_z`), which
-fills the continual-learning matrices M[i][j] (DESIGN.md, "Metrics"):
+fills the continual-learning matrices M[i][j] (docs/design.md, "Metrics"):
 
 * acc: the share of task j's outputs that a domain classifier, trained on the real
   target images (train split) of all tasks of the sequence, assigns to domain j.

@@ -24,7 +24,7 @@ TINY_HYPER = dict(num_bases=K, z_dim=Z_DIM, hidden_units=HIDDEN)
 TINY_GENERATOR = dict(ngf=4, n_blocks=1, num_bases=K, z_dim=Z_DIM, hidden_units=HIDDEN)
 
 # Per task of one hyper layer at the paper's sizes (|z| = 64, hidden 64, K = 7):
-# H_i = 64*64 + 64 + 64*(k*k*7) + k*k*7, C_i = 7*7 (DESIGN.md).
+# H_i = 64*64 + 64 + 64*(k*k*7) + k*k*7, C_i = 7*7 (docs/design.md).
 PAPER_GENERATOR_3X3 = 8_255
 PAPER_GENERATOR_7X7 = 26_455
 PAPER_COEFFICIENTS = 49

@@ -23,7 +23,7 @@ from datasets.tasks import (
     task_names,
 )
 
-# name -> (mode, direction, dataset), as DESIGN.md's task table has them.
+# name -> (mode, direction, dataset), as docs/design.md's task table has them.
 EXPECTED_TASKS = {
     "cityscapes": ("paired", "BtoA", "pix2pix/cityscapes"),
     "maps": ("paired", "BtoA", "pix2pix/maps"),

@@ -1,6 +1,6 @@
 """Evaluation metrics (FID, Acc, L1/PSNR/SSIM) and the report that shows them.
 
-See DESIGN.md, "Metrics". Images are float32 in [-1, 1], shape [B, H, W, 3].
+See docs/design.md, "Metrics". Images are float32 in [-1, 1], shape [B, H, W, 3].
 """
 
 from hyper_lifelong_gan.metrics.domain_classifier import ClassifierFeatures

@@ -1,6 +1,6 @@
 """Frechet distance between feature distributions (FID, Heusel et al. 2017).
 
-Two halves, as DESIGN.md asks:
+Two halves, so that the maths can be checked apart from any network:
 
 * the maths, plain NumPy/SciPy on activations (`frechet_distance`,
   `frechet_distance_from_activations`, `RunningStatistics` for streaming), and

@@ -1,6 +1,6 @@
 """Per-image reconstruction metrics against the ground truth: L1, PSNR, SSIM.
 
-For paired tasks these are the cheap, offline signal of forgetting (DESIGN.md,
+For paired tasks these are the cheap, offline signal of forgetting (docs/design.md,
 "Metrics"). Every function takes two image batches in the project's convention
 (float32, [-1, 1], shape [B, H, W, 3]) and returns one value per image, shape [B],
 so a caller can keep per-image values or average them across batches with
