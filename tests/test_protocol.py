@@ -56,3 +56,100 @@ def test_static_base_filters_give_the_filters_the_he_variance():
     # random_normal, std 0.05, made it ~400x too small).
     ratios = [_filter_variance_ratio(seed) for seed in range(4)]
     assert 0.7 < np.mean(ratios) < 1.4, ratios
+
+
+# -------------------------------------------------------------- training schedule
+
+
+def test_steps_and_epochs_per_task_one_value_or_one_per_task():
+    config = TrainConfig(steps_per_task="3, 2")
+    config_lib.check_schedule(config, 2)
+    assert config_lib.canonical_lengths(config).steps_per_task == "3,2"
+    assert config_lib.canonical_lengths(TrainConfig(steps_per_task="400")).steps_per_task == 400
+    assert config_lib.task_steps(TrainConfig(steps_per_task=5), 3) == [5, 5, 5]
+    with pytest.raises(InvalidConfig, match="gives 2 values for 3 tasks"):
+        config_lib.check_schedule(config, 3)
+    with pytest.raises(InvalidConfig, match="not a number"):
+        config_lib.check_schedule(TrainConfig(steps_per_task="3,x"), 2)
+    with pytest.raises(InvalidConfig, match="not both"):
+        config_lib.check_schedule(TrainConfig(steps_per_task="3", epochs_per_task="1"), 2)
+    # An epoch is ceil(examples / batch) steps: facades (400 pairs) and edges2handbags
+    # (138,567) at batch 16, 200 and 2 epochs.
+    epochs = TrainConfig(epochs_per_task="200,2", batch_size=16)
+    config_lib.check_schedule(epochs, 2)
+    assert config_lib.task_steps(epochs, 2, [400, 138567]) == [5000, 17321]
+    # With epochs, the size defaults leave the steps unset (resolve), so both are not "given".
+    resolved = config_lib.resolve(TrainConfig(epochs_per_task="1"), toy=True)
+    assert resolved.steps_per_task is None and resolved.batch_size == 8
+    config_lib.check_schedule(resolved, 4)
+
+
+def test_linear_decay_follows_pix2pix_rule_per_step():
+    decay = TrainConfig(learning_rate=1.0, lr_schedule="linear_decay", decay_fraction=0.5)
+    rates = [config_lib.learning_rate_at(decay, step, 6) for step in range(6)]
+    np.testing.assert_allclose(rates, [1, 1, 1, 0.75, 0.5, 0.25])
+    # pix2pix's 100 + 100 epochs, one step an epoch: 1 - max(0, epoch - 100) / 101.
+    pix2pix = [1 - max(0, epoch - 100) / 101 for epoch in range(1, 201)]
+    np.testing.assert_allclose([config_lib.learning_rate_at(decay, s, 200) for s in range(200)], pix2pix)
+    assert config_lib.learning_rate_at(TrainConfig(learning_rate=2e-4), 199, 200) == 2e-4
+    with pytest.raises(InvalidConfig, match="decay_fraction"):
+        config_lib.check_schedule(TrainConfig(decay_fraction=0.0), 1)
+    with pytest.raises(InvalidConfig, match="valid schedules"):
+        config_lib.check_schedule(TrainConfig(lr_schedule="cosine"), 1)
+
+
+def _logged(workdir):
+    with open(os.path.join(workdir, "metrics.jsonl")) as stream:
+        return [(r["task"], r["step"], r["global_step"], r["learning_rate"]) for r in map(json.loads, stream)]
+
+
+def test_per_task_steps_and_decay_resume_mid_decay(tmp_path, toy_data_dir, run_eagerly):
+    from test_resume import tiny_config
+    from hyper_lifelong_gan.training import trainer
+
+    config = tiny_config(
+        tmp_path, toy_data_dir, steps_per_task="4,2", lr_schedule="linear_decay",
+        discriminator="shared", checkpoint_every=100,
+    )
+    trainer.train(config, interrupt_after_steps=3)  # the third step of task 1 already decays
+    trainer.train(config)
+    # Each task its own length and its own decay; global steps count the earlier tasks' lengths.
+    expected = [(0, 1, 1, 1), (0, 2, 2, 1), (0, 3, 3, 2 / 3), (0, 4, 4, 1 / 3), (1, 1, 5, 1), (1, 2, 6, 1 / 2)]
+    logged = _logged(tmp_path)
+    assert [entry[:3] for entry in logged] == [entry[:3] for entry in expected]
+    np.testing.assert_allclose([entry[3] for entry in logged], [2e-4 * entry[3] for entry in expected], rtol=1e-6)
+
+
+def _discriminator_after_carry(tmp_path, discriminator):
+    """(saved end-of-task-1 weights, task 2's discriminator weights after the carry)."""
+    import tensorflow as tf
+
+    from test_resume import tiny_config
+    from hyper_lifelong_gan.methods import set_task_seed
+    from hyper_lifelong_gan.training import trainer
+
+    config, tasks, method = trainer.prepare_config(
+        tiny_config(tmp_path, "", discriminator=discriminator)
+    )
+    mode = trainer.PairedMode(config, tasks, method, tf.distribute.get_strategy(), "float32", False)
+    set_task_seed(config.seed, 0)
+    first = mode.start_task(None, 0)
+    for variable in first.checkpoint_items["discriminator"].weights:  # "trained" weights
+        variable.assign(variable + 0.5)
+    saved = [v.numpy() for v in first.checkpoint_items["discriminator"].weights]
+    items = {name: trainer._trackable(item) for name, item in first.checkpoint_items.items()}
+    tf.train.CheckpointManager(
+        tf.train.Checkpoint(**items), os.path.join(config.workdir, "checkpoints", "task_0"), 2
+    ).save()
+    set_task_seed(config.seed, 1)
+    second = mode.start_task(first.generators, 1)
+    trainer.carry_shared_discriminators(config, 1, second)
+    return saved, [v.numpy() for v in second.checkpoint_items["discriminator"].weights]
+
+
+def test_shared_discriminator_goes_on_from_the_previous_task(tmp_path):
+    saved, carried = _discriminator_after_carry(tmp_path / "shared", "shared")
+    for before, after in zip(saved, carried, strict=True):
+        np.testing.assert_array_equal(before, after)
+    saved, fresh = _discriminator_after_carry(tmp_path / "per_task", "per_task")
+    assert not any(np.array_equal(before, after) for before, after in zip(saved, fresh) if before.size > 1)

@@ -70,6 +70,8 @@ def prepare_config(config):
         )
     toy = all(task.name.startswith("toy_") for task in tasks)
     resolved = dataclasses.replace(config_lib.resolve(config, toy=toy), mode=mode)
+    config_lib.check_schedule(resolved, len(tasks))
+    resolved = config_lib.canonical_lengths(resolved)
     if resolved.image_size % 4:
         raise config_lib.InvalidConfig(f"--image_size must be a multiple of 4 (two downsamplings), got {resolved.image_size}.")
     return resolved, tasks, method
@@ -379,7 +381,8 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
     completed = load_json(os.path.join(workdir, PROGRESS), {"completed_tasks": 0})["completed_tasks"]
     metrics_log = MetricsLog(os.path.join(workdir, "metrics.jsonl"))
     writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
-    total_steps = len(tasks) * config.steps_per_task
+    lengths = task_lengths(config, tasks)
+    total_steps = sum(lengths)
     progress = None
     steps_this_run = 0
 
@@ -398,6 +401,8 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
             setup = mode.start_task(previous, task_index)
             step_counter = tf.Variable(0, dtype=tf.int64, name="step_in_task")
         student, step_fn = setup.generators, setup.step
+        num_steps = lengths[task_index]
+        carry_shared_discriminators(config, task_index, setup)
         # --- checkpoint of this task: resume mid-task where a previous run stopped.
         checkpoint = tf.train.Checkpoint(
             step=step_counter,
@@ -410,7 +415,7 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
             checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
         start_step = int(step_counter.numpy())
         if progress is None:
-            progress = Progress(total_steps, task_index * config.steps_per_task + start_step, stream=log_stream)
+            progress = Progress(total_steps, sum(lengths[:task_index]) + start_step, stream=log_stream)
         # --- input: a deterministic stream that depends on where this segment starts.
         dataset = pipeline.make_dataset(
             task, "train", config.image_size, config.batch_size, training=True,
@@ -423,8 +428,9 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
         window_start, window_steps = time.monotonic(), 0
         step = start_step
         try:
-            while step < config.steps_per_task:
+            while step < num_steps:
                 inputs, targets = next(iterator)
+                set_learning_rates(config, setup, step, num_steps)
                 z = student.models[0].sample_z(_step_seed(config.seed, task_index, step))
                 noise_seed = tf.constant(_step_seed(config.seed + 1, task_index, step))
                 values = step_fn(inputs, targets, z, noise_seed)
@@ -432,15 +438,16 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
                 steps_this_run += 1
                 window_steps += 1
                 step_counter.assign(step)
-                if step % config.log_every == 0 or step == config.steps_per_task:
+                if step % config.log_every == 0 or step == num_steps:
                     elapsed = time.monotonic() - window_start
                     images_per_second = window_steps * config.batch_size / max(elapsed, 1e-9)
                     _log_step(
                         values, mode.loss_names, task_index, task.name, step, config, images_per_second,
                         setup.generator_optimizer, metrics_log, writer, progress, label,
+                        step_offset=sum(lengths[:task_index]),
                     )
                     window_start, window_steps = time.monotonic(), 0
-                if step % config.checkpoint_every == 0 and step < config.steps_per_task:
+                if step % config.checkpoint_every == 0 and step < num_steps:
                     manager.save()
                 if interrupt_after_steps is not None and steps_this_run >= interrupt_after_steps:
                     raise TrainingInterrupted(f"stopped after {steps_this_run} steps as requested")
@@ -458,13 +465,64 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
         scores = mode.evaluate(student, task_index)
         record_stage(results, task_index, scores, student.count_params(), len(tasks))
         write_json_atomically(results_path, results)
-        _write_task_summaries(writer, student, tasks, task_index, scores, config)
+        _write_task_summaries(writer, student, tasks, task_index, scores, config, sum(lengths[: task_index + 1]))
         write_json_atomically(os.path.join(workdir, PROGRESS), {"completed_tasks": task_index + 1})
         previous = student
     if progress is not None:
         progress.close()
     print_tables(results, stream=log_stream)
     return results
+
+
+# ------------------------------------------------------------------- training schedule
+
+
+def train_examples(task, data_dir=None):
+    """Training examples of one epoch: a paired task's pairs; an unpaired task's larger
+    domain (CycleGAN's epoch)."""
+    if task.paired:
+        return pipeline.num_examples(task, "train", data_dir)
+    builder = pipeline.prepare_builder(task, data_dir)
+    return max(builder.info.splits[split].num_examples for split in pipeline._unpaired_splits(task, "train"))
+
+
+def task_lengths(config, tasks):
+    """Steps of each task, from --steps_per_task or --epochs_per_task."""
+    examples = None
+    if config.epochs_per_task is not None:
+        examples = [train_examples(task, config.data_dir or None) for task in tasks]
+    return config_lib.task_steps(config, len(tasks), examples)
+
+
+def _optimizers(setup):
+    return [item for item in setup.checkpoint_items.values() if isinstance(item, keras.optimizers.Optimizer)]
+
+
+def set_learning_rates(config, setup, step, num_steps):
+    """Sets every optimizer of the task to the rate of `step`, derived from the step
+    alone (not from optimizer state), so a run resumed mid-decay continues it exactly."""
+    if config.lr_schedule == "constant":
+        return
+    rate = config_lib.learning_rate_at(config, step, num_steps)
+    for optimizer in _optimizers(setup):
+        optimizer.learning_rate = rate
+
+
+def carry_shared_discriminators(config, task_index, setup):
+    """With --discriminator=shared, loads the discriminator(s) as they were at the end of
+    the previous task (from its last checkpoint), so one discriminator goes on through
+    the sequence, also across a resume; their optimizers start fresh per task."""
+    if config.discriminator != "shared" or task_index == 0:
+        return
+    names = [name for name in setup.checkpoint_items if name.endswith("discriminator")]
+    previous = tf.train.latest_checkpoint(os.path.join(config.workdir, "checkpoints", f"task_{task_index - 1}"))
+    if previous is None:
+        raise config_lib.InvalidConfig(
+            f"--discriminator=shared needs the checkpoint of task {task_index} in {config.workdir}/checkpoints, "
+            "which is missing; train the run from its start in a new --workdir."
+        )
+    carried = tf.train.Checkpoint(**{name: _trackable(setup.checkpoint_items[name]) for name in names})
+    carried.read(previous).expect_partial().assert_existing_objects_matched()
 
 
 def _trackable(item):
@@ -477,7 +535,7 @@ def _step_seed(seed, task_index, step):
 
 
 def _log_step(values, loss_names, task_index, task_name, step, config, images_per_second, optimizer,
-              metrics_log, writer, progress, label):
+              metrics_log, writer, progress, label, step_offset):
     scalars = {name: float(values[name]) for name in loss_names}
     for name, value in scalars.items():
         if not np.isfinite(value):
@@ -485,7 +543,7 @@ def _log_step(values, loss_names, task_index, task_name, step, config, images_pe
                 f"The {name} loss became {value} at step {step} of task {task_name}; "
                 "lower --learning_rate or disable --mixed_precision."
             )
-    global_step = task_index * config.steps_per_task + step
+    global_step = step_offset + step  # steps of the earlier tasks + this one's
     learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
     eta = progress.eta_seconds()
     record = dict(
@@ -506,9 +564,8 @@ def _log_step(values, loss_names, task_index, task_name, step, config, images_pe
     )
 
 
-def _write_task_summaries(writer, generators, tasks, task_index, scores, config):
+def _write_task_summaries(writer, generators, tasks, task_index, scores, config, global_step):
     """After each task: its metrics and a sample grid (input | output | target) per task."""
-    global_step = (task_index + 1) * config.steps_per_task
     with writer.as_default(step=global_step):
         for name, values in scores.items():
             for j, value in enumerate(values):
