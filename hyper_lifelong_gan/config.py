@@ -30,25 +30,25 @@ class TrainConfig:
     lr_schedule: str = _field("constant", "Learning rate over a task: constant (this project's default) or linear_decay (pix2pix/CycleGAN: constant, then linearly towards zero over the last --decay_fraction of the task's steps); restarts with every task and resumes mid-decay.")
     decay_fraction: float = _field(0.5, "With --lr_schedule=linear_decay, the share of each task's steps over which the rate decays (pix2pix/CycleGAN: 0.5, 100 of 200 epochs).")
     discriminator: str = _field("per_task", "per_task: a fresh PatchGAN (and its optimizer) for every task (this project's default; the paper does not say); shared: one discriminator carried from task to task (its weights; its optimizer starts fresh per task).")
-    batch_size: int = _field(None, "Global batch size, split over the replicas (toy: 8; real: 16).")
+    batch_size: int = _field(None, "Global batch size, split over the replicas (toy: 8; real: 16, this project's choice: the paper does not state it; pix2pix used 1, and 4 for edges2handbags; CycleGAN 1).")
     image_size: int = _field(None, "Images are resized to image_size x image_size (toy: 32; real: 128, the paper's size).")
-    ngf: int = _field(None, "Filters of the generator's first layer (toy: 16; paper: 64).")
-    n_blocks: int = _field(None, "Residual blocks of the generator (toy: 2; paper: 6).")
-    ndf: int = _field(None, "Filters of the PatchGAN discriminator's first layer (toy: 16; paper: 64).")
+    ngf: int = _field(None, "Filters of the generator's first layer (toy: 16; real: 64, CycleGAN's ResNet generator; the paper's Table 5 parameter counts imply it).")
+    n_blocks: int = _field(None, "Residual blocks of the generator (toy: 2; real: 6, the paper's).")
+    ndf: int = _field(None, "Filters of the PatchGAN discriminator's first layer (toy: 16; real: 64, pix2pix/CycleGAN's 70x70 PatchGAN; the paper does not describe its discriminator).")
     K: int = _field(7, "Number of base filters per layer (paper Table 1: 3, 5, 7; 7 is best).")
     z_dim: int = _field(64, "Length of the noise vector z the filter generators take (paper: 64).")
     hidden_units: int = _field(64, "Hidden size of each filter generator MLP (paper: 64).")
     beta: float = _field(100.0, "Weight of the distillation loss (paper: 100).")
-    l1_weight: float = _field(100.0, "Weight of the pix2pix L1 term (pix2pix: 100).")
+    l1_weight: float = _field(100.0, "Weight of the pix2pix L1 term (pix2pix: 100; the paper uses 'the exact loss used in Pix2Pix' without its weight).")
     distill_input: str = _field("swap", "Input of the distillation term (paper Table 2): swap = real target B_t, unswap = conditional image A_t, noise = uniform noise.")
-    learning_rate: float = _field(2e-4, "Adam learning rate of generator and discriminator (paper: 2e-4).")
-    adam_beta1: float = _field(0.5, "Adam beta_1 (pix2pix/CycleGAN: 0.5).")
-    dynamic_base_filters: bool = _field(True, "Table 3 ablation: generate base filters with hypernetworks (True) or learn them directly (False).")
+    learning_rate: float = _field(2e-4, "Adam learning rate of generator and discriminator (pix2pix/CycleGAN: 2e-4; the paper names Adam, not its rate).")
+    adam_beta1: float = _field(0.5, "Adam beta_1 (pix2pix/CycleGAN: 0.5; not stated by the paper).")
+    dynamic_base_filters: bool = _field(True, "Table 3 ablation: generate base filters with hypernetworks (True) or learn them directly (False). Table 3's row 1 (all three off) is --method=lifelong_gan_pp; the three flags off build a static factorisation, an extra row of ours.")
     task_specific_base_filters: bool = _field(True, "Table 3 ablation: one filter generator per task (True) or one shared by all tasks (False).")
     task_coefficients: bool = _field(True, "Table 3 ablation: per-task coefficients C_i (True) or none (False).")
     mixed_precision: bool = _field(False, "Compute in mixed precision: float16 with loss scaling on GPU, bfloat16 on CPU.")
     jit_compile: str = _field("auto", "Compile the training step with XLA: auto (on GPU; on CPU only for the toy sizes, where it makes distillation steps ~2x faster, while at 128 px it is slower: benchmarks/train_step.py), true or false.")
-    jitter: str = _field("auto", "pix2pix random jitter (resize up 1.12x, random crop, flip): auto (on for real datasets, off for the toy sequence), true or false.")
+    jitter: str = _field("auto", "pix2pix random jitter (resize up 1.12x, random crop, flip; pix2pix's, not stated by the paper): auto (on for real datasets, off for the toy sequence), true or false.")
     seed: int = _field(0, "Random seed of initialisation, data order and noise.")
     log_every: int = _field(25, "Log losses, throughput and ETA every this many steps.")
     checkpoint_every: int = _field(200, "Save a resumable checkpoint every this many steps (and at the end of every task).")
@@ -57,6 +57,9 @@ class TrainConfig:
 
 
 TOY_SIZES = dict(steps_per_task=400, batch_size=8, image_size=32, ngf=16, n_blocks=2, ndf=16)
+# The sizes of real datasets: image_size and n_blocks are the paper's, ngf=64 is what its
+# Table 5 parameter counts imply, ndf pix2pix's; steps and batch size are this project's
+# choice, the paper does not state them (README, "Settings and their sources").
 PAPER_SIZES = dict(steps_per_task=20000, batch_size=16, image_size=128, ngf=64, n_blocks=6, ndf=64)
 
 # Fields that only say where or how often to write: a run may resume with them changed.

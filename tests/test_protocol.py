@@ -153,3 +153,101 @@ def test_shared_discriminator_goes_on_from_the_previous_task(tmp_path):
         np.testing.assert_array_equal(before, after)
     saved, fresh = _discriminator_after_carry(tmp_path / "per_task", "per_task")
     assert not any(np.array_equal(before, after) for before, after in zip(saved, fresh) if before.size > 1)
+
+
+# ------------------------------------------------------------------ evaluate.py
+
+
+@pytest.fixture(scope="module")
+def single_task_run(tmp_path_factory, toy_data_dir):
+    """The workdir of a tiny run that learns one task (as the paper's Table 1)."""
+    import io
+
+    from graph_mode import eagerly
+    from test_resume import tiny_config
+    from hyper_lifelong_gan.training import trainer
+
+    workdir = tmp_path_factory.mktemp("single")
+    with eagerly():
+        trainer.train(
+            tiny_config(workdir, toy_data_dir, tasks="toy_labels2street", steps_per_task=2),
+            log_stream=io.StringIO(),
+        )
+    return str(workdir)
+
+
+def _evaluate(workdir, metrics, **kwargs):
+    import io
+
+    from hyper_lifelong_gan import evaluation_report
+
+    return evaluation_report.evaluate_runs(
+        [workdir], metrics, eval_examples=6, classifier_steps=5, stream=io.StringIO(),
+        log_stream=io.StringIO(), **kwargs,
+    )
+
+
+def test_acc_of_a_single_task_run_with_the_classifier_of_a_sequence(single_task_run):
+    from hyper_lifelong_gan import evaluation_report
+    from hyper_lifelong_gan.metrics import domain_classifier
+
+    with pytest.raises(evaluation_report.EvaluationError, match="pass --classifier_tasks"):
+        _evaluate(single_task_run, "acc")
+    with pytest.raises(evaluation_report.EvaluationError, match="does not include"):
+        _evaluate(single_task_run, "acc", classifier_tasks="toy_photo2warm,toy_photo2cool")
+    # The run's task is class 1 of this classifier.
+    sequence = "toy_photo2warm,toy_labels2street"
+    (evaluation,) = _evaluate(single_task_run, "acc", classifier_tasks=sequence)
+    (acc,) = evaluation.matrices["acc"][0]
+    run = evaluation.run
+    classifier = evaluation_report._SharedClassifiers(5, evaluation_report.CLASSIFIER_BATCH_SIZE, print).get(
+        run, evaluation_report.parse_classifier_tasks(sequence)
+    )
+    generators = _final_generators(run)
+    config = _eval_config(run)
+    outputs = [g.numpy() for g, _ in evaluation_report._test_outputs(generators, run.tasks[0], 0, config, _z(generators))]
+    assert acc == pytest.approx(domain_classifier.accuracy_per_task(classifier, [[], outputs])[1])
+    with open(run.results_path) as stream:
+        assert json.load(stream)["evaluation"]["acc_classifier_tasks"] == sequence.split(",")
+
+
+def _eval_config(run):
+    import dataclasses
+
+    return dataclasses.replace(run.config, eval_examples=6)
+
+
+def _final_generators(run):
+    from hyper_lifelong_gan.training import trainer
+
+    return trainer.restore_task_generators(
+        run.workdir, run.completed - 1, run.method, config_lib.generator_config(run.config)
+    )
+
+
+def _z(generators):
+    from hyper_lifelong_gan.training import evaluation
+
+    return evaluation.eval_z(generators)
+
+
+def test_save_outputs_writes_generated_and_real_test_images(single_task_run):
+    from PIL import Image
+
+    from hyper_lifelong_gan import evaluation_report
+
+    (evaluation,) = _evaluate(single_task_run, "l1", save_outputs=True)
+    run = evaluation.run
+    folder = os.path.join(single_task_run, "outputs", "toy_labels2street")
+    generated = sorted(os.listdir(os.path.join(folder, "generated")))
+    real = sorted(os.listdir(os.path.join(folder, "real")))
+    assert generated == real == [f"{i:05d}.png" for i in range(6)]
+    generators = _final_generators(run)
+    batches = list(evaluation_report._test_outputs(generators, run.tasks[0], 0, _eval_config(run), _z(generators)))
+    outputs = np.concatenate([g.numpy() for g, _ in batches])
+    targets = np.concatenate([t.numpy() for _, t in batches])
+    for index in (0, 5):
+        for kind, expected in (("generated", outputs[index]), ("real", targets[index])):
+            saved = np.asarray(Image.open(os.path.join(folder, kind, f"{index:05d}.png")), np.float32)
+            assert saved.shape == (32, 32, 3)
+            np.testing.assert_allclose(saved / 127.5 - 1.0, expected, atol=1 / 127.5 + 1e-6, err_msg=kind)
