@@ -251,3 +251,58 @@ def test_save_outputs_writes_generated_and_real_test_images(single_task_run):
             saved = np.asarray(Image.open(os.path.join(folder, kind, f"{index:05d}.png")), np.float32)
             assert saved.shape == (32, 32, 3)
             np.testing.assert_allclose(saved / 127.5 - 1.0, expected, atol=1 / 127.5 + 1e-6, err_msg=kind)
+
+
+# ------------------------------------------------------------------------ README
+
+
+def _ablation_commands():
+    """The commands of the README's ablation block, shell variables expanded, comments cut."""
+    import re
+    import shlex
+
+    readme = open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "README.md")).read()
+    block = readme.split("### Ablations (Tables 1-3)", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    variables, commands = {}, []
+    for line in block.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if re.fullmatch(r"\w+=\S+", line):
+            name, value = line.split("=", 1)
+            variables[name] = value
+        elif line:
+            for name, value in variables.items():
+                line = line.replace(f"${name}", value)
+            commands.append(shlex.split(line))
+    return commands
+
+
+def test_readme_ablation_commands_run_the_papers_experiments():
+    import train
+    from hyper_lifelong_gan.training import trainer
+
+    paired = "cityscapes,maps,facades,edges2handbags"
+    commands = _ablation_commands()
+    trains = [args[2:] for args in commands if args[:2] == ["python", "train.py"]]
+    assert len(trains) == 1 + 3 + 5
+    evaluate_source = open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "evaluate.py")).read()
+    try:
+        for args in trains:
+            train.FLAGS.unparse_flags()
+            train.FLAGS(["train.py", *args])  # every flag exists and parses
+            config, tasks, method = trainer.prepare_config(train.config_from_flags())
+            table = config.workdir.split("/")[-1]
+            expected_tasks = "cityscapes" if table.startswith("table1") else paired
+            assert [task.name for task in tasks] == expected_tasks.split(","), args
+            if table == "table3_row1":
+                assert method.name == "lifelong_gan_pp"
+            elif table.startswith("table3_row"):
+                row = int(table[-1])
+                marks = (config.dynamic_base_filters, config.task_specific_base_filters, config.task_coefficients)
+                assert method.name == "hyper_lifelong_gan" and marks == [None, (1, 0, 0), (1, 1, 0), (1, 1, 1)][row - 1]
+    finally:
+        train.FLAGS.unparse_flags()
+    for args in (args for args in commands if args[:2] == ["python", "evaluate.py"]):
+        for flag in (arg[2:].split("=")[0] for arg in args[2:]):
+            assert f'"{flag}"' in evaluate_source, flag
+    table1 = [args for args in commands if "--workdir=runs/table1_K3" in args and "evaluate.py" in args]
+    assert table1 and f"--classifier_tasks={paired}" in table1[0]
