@@ -306,3 +306,19 @@ def test_readme_ablation_commands_run_the_papers_experiments():
             assert f'"{flag}"' in evaluate_source, flag
     table1 = [args for args in commands if "--workdir=runs/table1_K3" in args and "evaluate.py" in args]
     assert table1 and f"--classifier_tasks={paired}" in table1[0]
+
+
+def test_an_epoch_is_a_paired_tasks_pairs_or_an_unpaired_tasks_larger_domain(toy_data_dir):
+    from datasets import builtin_tasks, pipeline
+    from datasets import tasks as task_registry
+    from hyper_lifelong_gan.training import trainer
+
+    paired, unpaired = task_registry.parse_tasks(f"toy_labels2street,{builtin_tasks.UNPAIRED_TASKS[0]}")
+    assert trainer.train_examples(paired, toy_data_dir) == pipeline.num_examples(paired, "train", toy_data_dir)
+    splits = pipeline.prepare_builder(unpaired, toy_data_dir).info.splits
+    sizes = [splits[name].num_examples for name in pipeline._unpaired_splits(unpaired, "train")]
+    assert trainer.train_examples(unpaired, toy_data_dir) == max(sizes)
+    config = TrainConfig(epochs_per_task="1,0.5", batch_size=3, data_dir=toy_data_dir)
+    pairs = trainer.train_examples(paired, toy_data_dir)
+    # ceil(1 * pairs / 3) and ceil(0.5 * larger domain / 3)
+    assert trainer.task_lengths(config, [paired, unpaired]) == [-(-pairs // 3), -(-max(sizes) // 6)]
