@@ -27,7 +27,10 @@ Outputs per run: the matrices in `<workdir>/results.json` (metrics[m][i][j], Non
 where j > i), `<workdir>/report.md` (the paper's Table 4/6 layout, one column per
 run, then each matrix with forgetting), a heatmap PNG per matrix and an
 input | output | target grid PNG per task in `<workdir>/evaluation/`, and the same
-scalars and images in TensorBoard (`<workdir>/tensorboard/eval`).
+scalars and images in TensorBoard (`<workdir>/tensorboard/eval`); with
+`save_outputs`, every task's generated and real test images as PNG files in
+`<workdir>/outputs/<task>/{generated,real}/` for the standard FID tools (`fid` here
+is a Keras-Inception FID, not comparable with published FID).
 """
 
 import dataclasses
