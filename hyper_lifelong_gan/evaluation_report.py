@@ -219,12 +219,7 @@ def sequence_domain_classifier(tasks, image_size, cache_dir, data_dir=None,
     Trained on the real target images of the train split of every task, or loaded
     from `cache_dir` where an earlier evaluation left it (`load_or_train`).
     """
-    if len(tasks) < 2:
-        raise EvaluationError(
-            "Acc and classifier-feature FID need a sequence of at least two tasks; "
-            f"this run learns only {tasks[0].name}: pass --classifier_tasks with the sequence whose "
-            "classifier should judge it (the paper's Table 1: cityscapes,maps,facades,edges2handbags)."
-        )
+    _require_two_tasks(tasks)
 
     def real_targets():
         return [
@@ -236,6 +231,15 @@ def sequence_domain_classifier(tasks, image_size, cache_dir, data_dir=None,
         cache_dir, [task.name for task in tasks], image_size, real_targets,
         **classifier_training_config(steps, batch_size),
     )
+
+
+def _require_two_tasks(tasks):
+    if len(tasks) < 2:
+        raise EvaluationError(
+            "Acc and classifier-feature FID need a sequence of at least two tasks; "
+            f"this run learns only {tasks[0].name}: pass --classifier_tasks with the sequence whose "
+            "classifier should judge it (the paper's Table 1: cityscapes,maps,facades,edges2handbags)."
+        )
 
 
 def classifier_training_config(steps=CLASSIFIER_STEPS, batch_size=CLASSIFIER_BATCH_SIZE):
@@ -263,6 +267,7 @@ class _SharedClassifiers:
     def get(self, run, tasks=None):
         """The classifier of `tasks` (default: the run's own sequence)."""
         tasks = tasks or run.tasks
+        _require_two_tasks(tasks)  # before the log line promising a training
         names = [task.name for task in tasks]
         key = (tuple(names), run.config.image_size)
         training_config = classifier_training_config(self.steps, self.batch_size)
