@@ -473,7 +473,8 @@ def save_outputs_of_run(run, eval_examples=0, log=None):
     z = evaluation.eval_z(generators)
     folders = {}
     for task_index, task in enumerate(run.tasks[: run.completed]):
-        generated_dir, real_dir = (os.path.join(run.workdir, OUTPUTS_DIR, task.name, kind) for kind in ("generated", "real"))
+        task_dir = os.path.join(run.workdir, OUTPUTS_DIR, task.name)
+        generated_dir, real_dir = os.path.join(task_dir, "generated"), os.path.join(task_dir, "real")
         for folder in (generated_dir, real_dir):
             shutil.rmtree(folder, ignore_errors=True)
             os.makedirs(folder)

@@ -205,7 +205,8 @@ def test_acc_of_a_single_task_run_with_the_classifier_of_a_sequence(single_task_
     )
     generators = _final_generators(run)
     config = _eval_config(run)
-    outputs = [g.numpy() for g, _ in evaluation_report._test_outputs(generators, run.tasks[0], 0, config, _z(generators))]
+    batches = evaluation_report._test_outputs(generators, run.tasks[0], 0, config, _z(generators))
+    outputs = [generated.numpy() for generated, _ in batches]
     assert acc == pytest.approx(domain_classifier.accuracy_per_task(classifier, [[], outputs])[1])
     with open(run.results_path) as stream:
         assert json.load(stream)["evaluation"]["acc_classifier_tasks"] == sequence.split(",")
