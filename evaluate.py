@@ -5,6 +5,9 @@
         --metrics=fid,acc,l1,psnr --fid_features=classifier     # offline, ~2 min on a CPU
     python evaluate.py --workdir=runs/sft --metrics=params
     python evaluate.py --metrics=fid,acc      # every run train.py wrote under runs/
+    python evaluate.py --workdir=runs/table1_K7 --metrics=fid,acc \\
+        --classifier_tasks=cityscapes,maps,facades,edges2handbags   # Acc of a single-task run (Table 1)
+    python evaluate.py --workdir=runs/hyper_lifelong_gan --metrics=l1 --save_outputs   # PNGs for FID tools
 
 For every run, the generators saved after each learned task are evaluated on every
 task learned so far (test split, fixed noise), which fills the matrices M[i][j] =
@@ -35,9 +38,11 @@ flags.DEFINE_string(
 )
 flags.DEFINE_enum(
     "fid_features", "inception", ["inception", "classifier"],
-    "Features FID is computed on: inception (InceptionV3 pool features, the paper's FID; needs "
-    "its ImageNet weights in Keras' cache or --inception_weights) or classifier (the domain "
-    "classifier's features, works offline, reported as fid_classifier and not comparable to FID).",
+    "Features FID is computed on: inception (pool features of Keras' ImageNet InceptionV3, a "
+    "Keras-Inception FID: not the Inception graph of the FID reference code the paper's numbers "
+    "come from, so not comparable with Tables 1-4 and 6; for that, run the standard FID tools on "
+    "--save_outputs; needs the weights in Keras' cache or --inception_weights) or classifier (the "
+    "domain classifier's features, works offline, reported as fid_classifier and not comparable to FID).",
 )
 flags.DEFINE_string(
     "inception_weights", None,
@@ -46,6 +51,20 @@ flags.DEFINE_string(
 )
 flags.DEFINE_integer(
     "eval_examples", 0, "Test examples per task to evaluate on; 0 means the whole test split."
+)
+flags.DEFINE_boolean(
+    "save_outputs", False,
+    "Also write every task's generated and real test images (after the last learned task) as "
+    "PNG files to WORKDIR/outputs/<task>/generated and WORKDIR/outputs/<task>/real, for the "
+    "standard FID tools, e.g. python -m pytorch_fid WORKDIR/outputs/<task>/real "
+    "WORKDIR/outputs/<task>/generated.",
+)
+flags.DEFINE_string(
+    "classifier_tasks", None,
+    "Score Acc with the domain classifier of this comma-separated task sequence instead of the "
+    "run's own; it must include the run's tasks. A single-task run needs it: the paper's Table 1 "
+    "trains on cityscapes alone and scores it with the classifier of "
+    "cityscapes,maps,facades,edges2handbags.",
 )
 flags.DEFINE_integer(
     "classifier_steps", 300,
@@ -72,6 +91,8 @@ def main(argv):
             inception_weights=FLAGS.inception_weights,
             eval_examples=FLAGS.eval_examples,
             classifier_steps=FLAGS.classifier_steps,
+            save_outputs=FLAGS.save_outputs,
+            classifier_tasks=FLAGS.classifier_tasks,
         )
     except (evaluation_report.EvaluationError, InceptionWeightsUnavailable, DatasetError) as error:
         print(f"error: {error}", file=sys.stderr)

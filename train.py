@@ -25,9 +25,11 @@ from hyper_lifelong_gan import config as config_lib  # noqa: E402
 INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
 
 _CHOICES = {
+    "discriminator": ["per_task", "shared"],
     "distill_input": ["swap", "unswap", "noise"],
     "jit_compile": ["auto", "true", "false"],
     "jitter": ["auto", "true", "false"],
+    "lr_schedule": ["constant", "linear_decay"],
     "mode": ["auto", "paired", "unpaired"],
 }
 

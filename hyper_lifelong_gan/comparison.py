@@ -76,7 +76,7 @@ def parse_methods(spec):
 
 def with_defaults(config):
     """`config` with the comparison's default length where the user gave none."""
-    if config.steps_per_task is not None:
+    if config.steps_per_task is not None or config.epochs_per_task is not None:
         return config
     from datasets import builtin_tasks, tasks as task_registry
 

@@ -2,10 +2,12 @@
 
 Size fields left at None are filled by `resolve`: the built-in toy sequence gets a
 small model that learns on a 2-core CPU in minutes, real datasets the paper's
-sizes (128x128 images, ResNet-6 generator with 64 filters).
+sizes (128x128 images, ResNet-6 generator with 64 filters) and this project's
+schedule (batch 16, 20000 steps per task: the paper does not state one).
 """
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 
@@ -23,26 +25,31 @@ class TrainConfig:
     mode: str = _field("auto", "Kind of tasks: auto (what --tasks are), paired (pix2pix) or unpaired (CycleGAN); with no --tasks, unpaired picks the built-in unpaired sequence (toy_photo2monet,toy_photo2ukiyoe) and auto the built-in paired one.")
     method: str = _field("hyper_lifelong_gan", "Continual-learning method.")
     workdir: str = _field("", "Where checkpoints, TensorBoard logs and results.json go; empty means runs/<method>. Running the same command again resumes from it.")
-    steps_per_task: int = _field(None, "Training steps per task (toy sequence: 400; real datasets: 20000).")
-    batch_size: int = _field(None, "Global batch size, split over the replicas (toy: 8; real: 16).")
+    steps_per_task: str = _field(None, "Training steps per task: one value for every task, or one per task, comma-separated (toy sequence: 400; real datasets: 20000, this project's choice: the paper does not state its schedule). Give this or --epochs_per_task.")
+    # --- Training schedule: per-task length, learning-rate decay, discriminator.
+    epochs_per_task: str = _field(None, "Train each task this many passes over its training set instead of --steps_per_task: one value for every task, or one per task, comma-separated (pix2pix: 200 epochs, facades; CycleGAN: 200). An epoch is ceil(examples / batch_size) steps; an unpaired task's examples are its larger domain, as in CycleGAN.")
+    lr_schedule: str = _field("constant", "Learning rate over a task: constant (this project's default) or linear_decay (pix2pix/CycleGAN: constant, then linearly towards zero over the last --decay_fraction of the task's steps); restarts with every task and resumes mid-decay.")
+    decay_fraction: float = _field(0.5, "With --lr_schedule=linear_decay, the share of each task's steps over which the rate decays (pix2pix/CycleGAN: 0.5, 100 of 200 epochs).")
+    discriminator: str = _field("per_task", "per_task: a fresh PatchGAN (and its optimizer) for every task (this project's default; the paper does not say); shared: one discriminator carried from task to task (its weights; its optimizer starts fresh per task).")
+    batch_size: int = _field(None, "Global batch size, split over the replicas (toy: 8; real: 16, this project's choice: the paper does not state it; pix2pix used 1, and 4 for edges2handbags; CycleGAN 1).")
     image_size: int = _field(None, "Images are resized to image_size x image_size (toy: 32; real: 128, the paper's size).")
-    ngf: int = _field(None, "Filters of the generator's first layer (toy: 16; paper: 64).")
-    n_blocks: int = _field(None, "Residual blocks of the generator (toy: 2; paper: 6).")
-    ndf: int = _field(None, "Filters of the PatchGAN discriminator's first layer (toy: 16; paper: 64).")
+    ngf: int = _field(None, "Filters of the generator's first layer (toy: 16; real: 64, CycleGAN's ResNet generator; the paper's Table 5 parameter counts imply it).")
+    n_blocks: int = _field(None, "Residual blocks of the generator (toy: 2; real: 6, the paper's).")
+    ndf: int = _field(None, "Filters of the PatchGAN discriminator's first layer (toy: 16; real: 64, pix2pix/CycleGAN's 70x70 PatchGAN; the paper does not describe its discriminator).")
     K: int = _field(7, "Number of base filters per layer (paper Table 1: 3, 5, 7; 7 is best).")
     z_dim: int = _field(64, "Length of the noise vector z the filter generators take (paper: 64).")
     hidden_units: int = _field(64, "Hidden size of each filter generator MLP (paper: 64).")
     beta: float = _field(100.0, "Weight of the distillation loss (paper: 100).")
-    l1_weight: float = _field(100.0, "Weight of the pix2pix L1 term (pix2pix: 100).")
+    l1_weight: float = _field(100.0, "Weight of the pix2pix L1 term (pix2pix: 100; the paper uses 'the exact loss used in Pix2Pix' without its weight).")
     distill_input: str = _field("swap", "Input of the distillation term (paper Table 2): swap = real target B_t, unswap = conditional image A_t, noise = uniform noise.")
-    learning_rate: float = _field(2e-4, "Adam learning rate of generator and discriminator (paper: 2e-4).")
-    adam_beta1: float = _field(0.5, "Adam beta_1 (pix2pix/CycleGAN: 0.5).")
-    dynamic_base_filters: bool = _field(True, "Table 3 ablation: generate base filters with hypernetworks (True) or learn them directly (False).")
+    learning_rate: float = _field(2e-4, "Adam learning rate of generator and discriminator (pix2pix/CycleGAN: 2e-4; the paper names Adam, not its rate).")
+    adam_beta1: float = _field(0.5, "Adam beta_1 (pix2pix/CycleGAN: 0.5; not stated by the paper).")
+    dynamic_base_filters: bool = _field(True, "Table 3 ablation: generate base filters with hypernetworks (True) or learn them directly (False). Table 3's row 1 (all three off) is --method=lifelong_gan_pp; the three flags off build a static factorisation, an extra row of ours.")
     task_specific_base_filters: bool = _field(True, "Table 3 ablation: one filter generator per task (True) or one shared by all tasks (False).")
     task_coefficients: bool = _field(True, "Table 3 ablation: per-task coefficients C_i (True) or none (False).")
     mixed_precision: bool = _field(False, "Compute in mixed precision: float16 with loss scaling on GPU, bfloat16 on CPU.")
     jit_compile: str = _field("auto", "Compile the training step with XLA: auto (on GPU; on CPU only for the toy sizes, where it makes distillation steps ~2x faster, while at 128 px it is slower: benchmarks/train_step.py), true or false.")
-    jitter: str = _field("auto", "pix2pix random jitter (resize up 1.12x, random crop, flip): auto (on for real datasets, off for the toy sequence), true or false.")
+    jitter: str = _field("auto", "pix2pix random jitter (resize up 1.12x, random crop, flip; pix2pix's, not stated by the paper): auto (on for real datasets, off for the toy sequence), true or false.")
     seed: int = _field(0, "Random seed of initialisation, data order and noise.")
     log_every: int = _field(25, "Log losses, throughput and ETA every this many steps.")
     sample_every: int = _field(None, "Write input | output | target grids of the current and every earlier task to TensorBoard every this many steps (fixed inputs and noise; also at the end of each task); 0 writes them only at the end of each task (toy: 100; real: 1000).")
@@ -52,6 +59,9 @@ class TrainConfig:
 
 
 TOY_SIZES = dict(steps_per_task=400, batch_size=8, image_size=32, ngf=16, n_blocks=2, ndf=16)
+# The sizes of real datasets: image_size and n_blocks are the paper's, ngf=64 is what its
+# Table 5 parameter counts imply, ndf pix2pix's; steps and batch size are this project's
+# choice, the paper does not state them (README, "Settings and their sources").
 PAPER_SIZES = dict(steps_per_task=20000, batch_size=16, image_size=128, ngf=64, n_blocks=6, ndf=64)
 # How often the sample grids are written, by the same split (not a size, but the same "small or real run" decision).
 SAMPLE_EVERY = dict(toy=100, real=1000)
@@ -74,6 +84,8 @@ def resolve(config, toy):
     filled = {name: value for name, value in sizes.items() if getattr(config, name) is None}
     if config.sample_every is None:
         filled["sample_every"] = SAMPLE_EVERY["toy" if toy else "real"]
+    if config.epochs_per_task is not None:  # the length comes from the epochs instead
+        filled.pop("steps_per_task", None)
     resolved = dataclasses.replace(config, **filled)
     if not resolved.workdir:
         resolved = dataclasses.replace(resolved, workdir=f"{RUNS_ROOT}/{resolved.method}")
@@ -96,3 +108,89 @@ def generator_config(config):
         task_specific_base_filters=config.task_specific_base_filters,
         task_coefficients=config.task_coefficients,
     )
+
+
+# ------------------------------------------------------------------ training schedule
+
+LR_SCHEDULES = ("constant", "linear_decay")
+DISCRIMINATORS = ("per_task", "shared")
+
+
+def per_task_values(spec, num_tasks, flag, cast=int):
+    """One value per task from `spec`: a number, or a comma-separated list with one
+    number for every task or one per task. Raises InvalidConfig otherwise."""
+    parts = list(spec) if isinstance(spec, (list, tuple)) else str(spec).split(",")
+    try:
+        values = [cast(str(part).strip()) for part in parts]
+    except ValueError:
+        raise InvalidConfig(
+            f"--{flag}={spec!r} is not a number or a comma-separated list of numbers, one per task."
+        ) from None
+    if any(not value > 0 for value in values):
+        raise InvalidConfig(f"--{flag}={spec!r} must be positive.")
+    if len(values) == 1:
+        values *= num_tasks
+    if len(values) != num_tasks:
+        raise InvalidConfig(
+            f"--{flag}={spec!r} gives {len(values)} values for {num_tasks} tasks; "
+            "give one value for every task or one per task."
+        )
+    return values
+
+
+def check_schedule(config, num_tasks):
+    """Refuses schedule flags that do not fit together or the task count (one sentence)."""
+    explicit_steps = config.steps_per_task is not None
+    if explicit_steps and config.epochs_per_task is not None:
+        raise InvalidConfig("Give --steps_per_task or --epochs_per_task, not both.")
+    if explicit_steps:
+        per_task_values(config.steps_per_task, num_tasks, "steps_per_task")
+    if config.epochs_per_task is not None:
+        per_task_values(config.epochs_per_task, num_tasks, "epochs_per_task", float)
+    if config.lr_schedule not in LR_SCHEDULES:
+        raise InvalidConfig(
+            f"Unknown --lr_schedule {config.lr_schedule!r}; valid schedules are {', '.join(LR_SCHEDULES)}."
+        )
+    if not 0 < config.decay_fraction <= 1:
+        raise InvalidConfig(f"--decay_fraction must be in (0, 1], got {config.decay_fraction}.")
+    if config.discriminator not in DISCRIMINATORS:
+        raise InvalidConfig(
+            f"Unknown --discriminator {config.discriminator!r}; valid choices are {', '.join(DISCRIMINATORS)}."
+        )
+
+
+def canonical_lengths(config):
+    """`config` with a single --steps_per_task as an int and lists without spaces, so that
+    '400', 400 and '400, 400' record (and resume) alike."""
+    updates = {}
+    if config.steps_per_task is not None:
+        steps = [int(str(part).strip()) for part in str(config.steps_per_task).split(",")]
+        updates["steps_per_task"] = steps[0] if len(steps) == 1 else ",".join(map(str, steps))
+    if config.epochs_per_task is not None:
+        epochs = [float(str(part).strip()) for part in str(config.epochs_per_task).split(",")]
+        updates["epochs_per_task"] = ",".join(f"{value:g}" for value in epochs)
+    return dataclasses.replace(config, **updates)
+
+
+def task_steps(config, num_tasks, train_examples=None):
+    """Steps of each task: --steps_per_task, or ceil(epochs * examples / batch_size) with
+    --epochs_per_task, where `train_examples[i]` is task i's number of training examples."""
+    if config.epochs_per_task is None:
+        return per_task_values(config.steps_per_task, num_tasks, "steps_per_task")
+    epochs = per_task_values(config.epochs_per_task, num_tasks, "epochs_per_task", float)
+    return [max(1, math.ceil(e * n / config.batch_size)) for e, n in zip(epochs, train_examples, strict=True)]
+
+
+def learning_rate_at(config, step, num_steps):
+    """The learning rate of step `step` (0-based) of a task of `num_steps` steps.
+
+    linear_decay follows pix2pix/CycleGAN's rule, per step instead of per epoch: the
+    rate stays constant for the first steps, then over the last `decay_fraction` of
+    them (n steps) drops by lr / (n + 1) a step, so the last step runs at lr / (n + 1).
+    It depends only on the step, so a resumed task continues the same decay.
+    """
+    if config.lr_schedule == "constant":
+        return config.learning_rate
+    decay_steps = max(1, round(num_steps * config.decay_fraction))
+    decayed = max(0, step + 1 - (num_steps - decay_steps))
+    return config.learning_rate * (1.0 - decayed / (decay_steps + 1))

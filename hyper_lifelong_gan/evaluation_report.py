@@ -27,7 +27,10 @@ Outputs per run: the matrices in `<workdir>/results.json` (metrics[m][i][j], Non
 where j > i), `<workdir>/report.md` (the paper's Table 4/6 layout, one column per
 run, then each matrix with forgetting), a heatmap PNG per matrix and an
 input | output | target grid PNG per task in `<workdir>/evaluation/`, and the same
-scalars and images in TensorBoard (`<workdir>/tensorboard/eval`).
+scalars and images in TensorBoard (`<workdir>/tensorboard/eval`); with
+`save_outputs`, every task's generated and real test images as PNG files in
+`<workdir>/outputs/<task>/{generated,real}/` for the standard FID tools (`fid` here
+is a Keras-Inception FID, not comparable with published FID).
 """
 
 import dataclasses
@@ -232,11 +235,7 @@ def sequence_domain_classifier(tasks, image_size, cache_dir, data_dir=None,
     Trained on the real target images of the train split of every task, or loaded
     from `cache_dir` where an earlier evaluation left it (`load_or_train`).
     """
-    if len(tasks) < 2:
-        raise EvaluationError(
-            "Acc and classifier-feature FID need a sequence of at least two tasks; "
-            f"this run learns only {tasks[0].name}."
-        )
+    _require_two_tasks(tasks)
 
     def real_targets():
         return [
@@ -248,6 +247,15 @@ def sequence_domain_classifier(tasks, image_size, cache_dir, data_dir=None,
         cache_dir, [task.name for task in tasks], image_size, real_targets,
         **classifier_training_config(steps, batch_size),
     )
+
+
+def _require_two_tasks(tasks):
+    if len(tasks) < 2:
+        raise EvaluationError(
+            "Acc and classifier-feature FID need a sequence of at least two tasks; "
+            f"this run learns only {tasks[0].name}: pass --classifier_tasks with the sequence whose "
+            "classifier should judge it (the paper's Table 1: cityscapes,maps,facades,edges2handbags)."
+        )
 
 
 def classifier_training_config(steps=CLASSIFIER_STEPS, batch_size=CLASSIFIER_BATCH_SIZE):
@@ -272,11 +280,15 @@ class _SharedClassifiers:
         self.log = log
         self._by_sequence = {}
 
-    def get(self, run):
-        key = (tuple(run.task_names), run.config.image_size)
+    def get(self, run, tasks=None):
+        """The classifier of `tasks` (default: the run's own sequence)."""
+        tasks = tasks or run.tasks
+        _require_two_tasks(tasks)  # before the log line promising a training
+        names = [task.name for task in tasks]
+        key = (tuple(names), run.config.image_size)
         training_config = classifier_training_config(self.steps, self.batch_size)
         path = domain_classifier.classifier_cache_path(
-            classifier_cache_dir(run), run.task_names, run.config.image_size, **training_config
+            classifier_cache_dir(run), names, run.config.image_size, **training_config
         )
         if key in self._by_sequence:
             model, source = self._by_sequence[key]
@@ -289,11 +301,11 @@ class _SharedClassifiers:
             self.log(f"Loading the domain classifier {path}.")
         else:
             self.log(
-                f"Training the domain classifier on the real targets of {len(run.tasks)} tasks "
+                f"Training the domain classifier on the real targets of {len(tasks)} tasks "
                 f"({self.steps} steps); it is cached in {os.path.dirname(path)}."
             )
         model = sequence_domain_classifier(
-            run.tasks, run.config.image_size, classifier_cache_dir(run),
+            tasks, run.config.image_size, classifier_cache_dir(run),
             run.config.data_dir or None, self.steps, self.batch_size,
         )
         self._by_sequence[key] = (model, path)
@@ -331,7 +343,7 @@ def _feature_statistics(feature_fn, batches):
 
 
 def evaluate_run(run, metrics, *, eval_examples=0, classifier=None, fid_features=None,
-                 log=None):
+                 log=None, domains=None):
     """Fills the continual-learning matrices of one run.
 
     One pass of generation per (stage, task) serves every metric: L1/PSNR/SSIM are
@@ -346,6 +358,8 @@ def evaluate_run(run, metrics, *, eval_examples=0, classifier=None, fid_features
         fid_features: (feature function, metric key) from `fid_feature_function`,
             needed for 'fid'.
         log: a function of one line of progress text.
+        domains: the classifier's class of each of the run's tasks (default: task j is
+            class j; see `classifier_domains`).
 
     Returns:
         (matrices, generators): {metric key: matrix}, each matrix `run.completed`
@@ -396,9 +410,10 @@ def evaluate_run(run, metrics, *, eval_examples=0, classifier=None, fid_features
                 rows[name][task_index] = sums[name] / max(count, 1)
             if wants_acc:
                 # accuracy_per_task scores its k-th list against domain k.
-                per_domain = [[] for _ in range(task_index)] + [outputs]
+                domain = domains[task_index] if domains else task_index
+                per_domain = [[] for _ in range(domain)] + [outputs]
                 rows["acc"][task_index] = float(
-                    domain_classifier.accuracy_per_task(classifier, per_domain)[task_index]
+                    domain_classifier.accuracy_per_task(classifier, per_domain)[domain]
                 )
             if fid_key:
                 if keep_real:
@@ -411,6 +426,92 @@ def evaluate_run(run, metrics, *, eval_examples=0, classifier=None, fid_features
         for key in keys:
             matrices[key].append(rows[key])
     return matrices, generators
+
+
+def parse_classifier_tasks(spec):
+    """The tasks of a `--classifier_tasks` value (None when empty); EvaluationError if bad."""
+    if not spec:
+        return None
+    from datasets import tasks as task_registry
+
+    try:
+        tasks = task_registry.parse_tasks(spec)
+    except DatasetError as error:
+        raise EvaluationError(f"--classifier_tasks={spec}: {error}") from None
+    if len(tasks) < 2:
+        raise EvaluationError(f"--classifier_tasks={spec} names one task; a classifier needs at least two.")
+    return tasks
+
+
+def classifier_domains(run, classifier_tasks):
+    """The class of each of the run's tasks in the classifier of `classifier_tasks`."""
+    names = [task.name for task in classifier_tasks]
+    missing = [name for name in run.task_names if name not in names]
+    if missing:
+        raise EvaluationError(
+            f"{run.workdir} learns {', '.join(missing)}, which --classifier_tasks ({', '.join(names)}) "
+            "does not include; the classifier can only score tasks it knows."
+        )
+    return [names.index(name) for name in run.task_names]
+
+
+# ------------------------------------------------------------------ outputs for FID tools
+
+OUTPUTS_DIR = "outputs"
+
+
+def _write_png(path, image):
+    from PIL import Image
+
+    pixels = np.clip(np.rint((np.asarray(image, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    Image.fromarray(pixels).save(path)
+
+
+def save_outputs_of_run(run, eval_examples=0, log=None):
+    """Writes every learned task's test outputs and real test images as PNG files, for
+    the standard FID tools (e.g. `python -m pytorch_fid REAL GENERATED`).
+
+    The generators are those after the last learned task (the stage the paper's tables
+    report), with the evaluation's fixed noise; images at the run's --image_size.
+    Layout: <workdir>/outputs/<task>/generated/00000.png ... and
+    <workdir>/outputs/<task>/real/00000.png ... (a paired task's real images are the
+    targets of the same test examples; an unpaired task's, its target-domain test
+    images). Folders are replaced on every call.
+
+    Returns:
+        {task name: (generated folder, real folder)}.
+    """
+    log = log or (lambda line: None)
+    config = dataclasses.replace(run.config, eval_examples=eval_examples)
+    generators = trainer.restore_task_generators(
+        run.workdir, run.completed - 1, run.method, config_lib.generator_config(config)
+    )
+    z = evaluation.eval_z(generators)
+    folders = {}
+    for task_index, task in enumerate(run.tasks[: run.completed]):
+        task_dir = os.path.join(run.workdir, OUTPUTS_DIR, task.name)
+        generated_dir, real_dir = os.path.join(task_dir, "generated"), os.path.join(task_dir, "real")
+        for folder in (generated_dir, real_dir):
+            shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(folder)
+        counts = {generated_dir: 0, real_dir: 0}
+
+        def write(folder, batch):
+            for image in np.asarray(batch):
+                _write_png(os.path.join(folder, f"{counts[folder]:05d}.png"), image)
+                counts[folder] += 1
+
+        for generated, target in _test_outputs(generators, task, task_index, config, z):
+            write(generated_dir, generated)
+            if task.paired:
+                write(real_dir, target)
+        if not task.paired:
+            for batch in _real_test_targets(task, config):
+                write(real_dir, batch)
+        log(f"{run.workdir}: {task.name}: {counts[generated_dir]} generated and {counts[real_dir]} "
+            f"real test images in {os.path.dirname(generated_dir)}.")
+        folders[task.name] = (generated_dir, real_dir)
+    return folders
 
 
 def stage_params(run):
@@ -435,7 +536,7 @@ def final_means(matrices):
     return means
 
 
-def update_results(run, matrices, params, eval_examples, fid_key):
+def update_results(run, matrices, params, eval_examples, fid_key, classifier_tasks=None):
     """Writes the matrices (and params) into the run's results.json, same contract."""
     results = run.results
     results.setdefault("method", run.method.name)
@@ -450,9 +551,12 @@ def update_results(run, matrices, params, eval_examples, fid_key):
         return
     run_evaluationsettings = results.setdefault("evaluation", {})
     run_evaluationsettings["eval_examples"] = eval_examples or "all"
+    if classifier_tasks and "acc" in matrices:
+        run_evaluationsettings["acc_classifier_tasks"] = [task.name for task in classifier_tasks]
     if fid_key:
         run_evaluationsettings[fid_key] = (
-            "InceptionV3 pool features (2048-d)" if fid_key == "fid"
+            "Keras' ImageNet InceptionV3 pool features (2048-d); not the Inception graph of the "
+            "FID reference code, so not comparable with published FID" if fid_key == "fid"
             else "the domain classifier's pooled features"
         )
     write_json_atomically(run.results_path, results)
@@ -601,6 +705,8 @@ def evaluate_runs(
     classifier_batch_size=CLASSIFIER_BATCH_SIZE,
     stream=None,
     log_stream=None,
+    save_outputs=False,
+    classifier_tasks=None,
 ):
     """Evaluates training runs, writes their reports, and prints the tables.
 
@@ -610,7 +716,8 @@ def evaluate_runs(
     Args:
         workdirs: train.py workdirs; each becomes one column of the comparison.
         metrics: a subset of METRICS, or a comma-separated string of them.
-        fid_features: 'inception' (FID, the paper's metric) or 'classifier' (the
+        fid_features: 'inception' (FID on Keras' ImageNet InceptionV3, not the paper's
+            FID reference network: see `save_outputs_of_run`) or 'classifier' (the
             offline alternative, reported as fid_classifier).
         inception_weights: a file of InceptionV3's no-top ImageNet weights, if not
             in Keras' cache.
@@ -618,6 +725,11 @@ def evaluate_runs(
         classifier_steps, classifier_batch_size: training of the domain classifier.
         stream: where the tables go (default stdout).
         log_stream: where progress lines go (default stderr).
+        save_outputs: also write every task's generated and real test images to
+            <workdir>/outputs (see `save_outputs`), for the standard FID tools.
+        classifier_tasks: a task sequence (comma-separated) whose domain classifier
+            scores Acc instead of the run's own sequence; it must include the run's
+            tasks. A single-task run needs it (the paper's Table 1).
 
     Returns:
         A `RunEvaluation` per workdir, in order.
@@ -649,6 +761,9 @@ def evaluate_runs(
             + ".")
     unique = list(dict.fromkeys(os.path.normpath(workdir) for workdir in workdirs))
     runs = [load_run(workdir) for workdir in unique]
+    classifier_sequence = parse_classifier_tasks(classifier_tasks)
+    domains = {run.workdir: classifier_domains(run, classifier_sequence) if classifier_sequence else None
+               for run in runs}
     wants_fid = "fid" in metrics
     on_inception = fid_features == fid.FeatureSpace.INCEPTION
     # Built before any heavy work: without weights this fails in seconds.
@@ -663,7 +778,7 @@ def evaluate_runs(
     for run, name in zip(runs, names):
         classifier = None
         if "acc" in metrics or (wants_fid and not on_inception):
-            classifier = classifiers.get(run)
+            classifier = classifiers.get(run, classifier_sequence)
         features = None
         if wants_fid:
             features = inception or fid_feature_function(fid_features, classifier=classifier)
@@ -671,11 +786,14 @@ def evaluate_runs(
         if matrix_metrics:
             matrices, final_generators = evaluate_run(
                 run, matrix_metrics, eval_examples=eval_examples, classifier=classifier,
-                fid_features=features, log=log,
+                fid_features=features, log=log, domains=domains[run.workdir],
             )
             means = final_means(matrices)
         params = stage_params(run) if "params" in metrics else None
-        update_results(run, matrices, params, eval_examples, features[1] if features else None)
+        if save_outputs:
+            save_outputs_of_run(run, eval_examples, log)
+        update_results(run, matrices, params, eval_examples, features[1] if features else None,
+                       classifier_sequence)
         if matrices:
             config = dataclasses.replace(run.config, eval_examples=eval_examples)
             figures, grids = write_figures(run, final_generators, matrices, config)

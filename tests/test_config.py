@@ -1,4 +1,4 @@
-"""Default hyper-parameters are the paper's (section 4, "Training Details")."""
+"""Default hyper-parameters: the paper's where section 4 states them, pix2pix's and CycleGAN's elsewhere."""
 
 from hyper_lifelong_gan import config as config_lib
 

@@ -103,7 +103,9 @@ class _HyperKernel(TaskConvolution):
                     self.add_weight(
                         name=f"{prefix}_base_filters",
                         shape=(kernel_area, self.num_bases),
-                        initializer="random_normal",
+                        # Unit variance, like H_i's output: W's initialisation above
+                        # then gives the filters the He variance 2 / fan_in.
+                        initializer=keras.initializers.RandomNormal(stddev=1.0),
                     ),
                 )
             self.filter_generators.append(weights)

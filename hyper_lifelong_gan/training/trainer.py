@@ -72,6 +72,8 @@ def prepare_config(config):
         )
     toy = all(task.name.startswith("toy_") for task in tasks)
     resolved = dataclasses.replace(config_lib.resolve(config, toy=toy), mode=mode)
+    config_lib.check_schedule(resolved, len(tasks))
+    resolved = config_lib.canonical_lengths(resolved)
     if resolved.image_size % 4:
         raise config_lib.InvalidConfig(f"--image_size must be a multiple of 4 (two downsamplings), got {resolved.image_size}.")
     return resolved, tasks, method
@@ -381,12 +383,13 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
     completed = load_json(os.path.join(workdir, PROGRESS), {"completed_tasks": 0})["completed_tasks"]
     metrics_log = MetricsLog(os.path.join(workdir, "metrics.jsonl"))
     writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
+    lengths = task_lengths(config, tasks)
+    total_steps = sum(lengths)
     summaries.write_hparams(writer, config)
     samples = summaries.SampleGrids(tasks, config)
-    total_steps = len(tasks) * config.steps_per_task
-    task_lengths = [config.steps_per_task] * len(tasks)
     cost_model = StepCostModel(distills=method.distills)
-    print(settings_text(config, tasks, method, strategy, policy, mode.jit_compile), file=log_stream, flush=True)
+    print(settings_text(config, tasks, method, strategy, policy, mode.jit_compile, lengths),
+          file=log_stream, flush=True)
     progress = None
     steps_this_run = 0
 
@@ -405,6 +408,8 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
             setup = mode.start_task(previous, task_index)
             step_counter = tf.Variable(0, dtype=tf.int64, name="step_in_task")
         student, step_fn = setup.generators, setup.step
+        num_steps = lengths[task_index]
+        carry_shared_discriminators(config, task_index, setup)
         # --- checkpoint of this task: resume mid-task where a previous run stopped.
         checkpoint = tf.train.Checkpoint(
             step=step_counter,
@@ -417,7 +422,7 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
             checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
         start_step = int(step_counter.numpy())
         if progress is None:
-            progress = Progress(total_steps, task_index * config.steps_per_task + start_step, stream=log_stream)
+            progress = Progress(total_steps, sum(lengths[:task_index]) + start_step, stream=log_stream)
         # --- input: a deterministic stream that depends on where this segment starts.
         dataset = pipeline.make_dataset(
             task, "train", config.image_size, config.batch_size, training=True,
@@ -431,8 +436,9 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
         first_window = True  # holds the step's tracing (and XLA compile): not a step's cost
         step = start_step
         try:
-            while step < config.steps_per_task:
+            while step < num_steps:
                 inputs, targets = next(iterator)
+                set_learning_rates(config, setup, step, num_steps)
                 z = student.models[0].sample_z(_step_seed(config.seed, task_index, step))
                 noise_seed = tf.constant(_step_seed(config.seed + 1, task_index, step))
                 values = step_fn(inputs, targets, z, noise_seed)
@@ -440,21 +446,22 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
                 steps_this_run += 1
                 window_steps += 1
                 step_counter.assign(step)
-                if step % config.log_every == 0 or step == config.steps_per_task:
+                if step % config.log_every == 0 or step == num_steps:
                     elapsed = time.monotonic() - window_start
                     images_per_second = window_steps * config.batch_size / max(elapsed, 1e-9)
                     if not first_window or task_index not in cost_model.measured:
                         cost_model.observe(task_index, elapsed, window_steps)
                     first_window = False
-                    eta = cost_model.remaining_seconds(task_index, step, task_lengths)
+                    eta = cost_model.remaining_seconds(task_index, step, lengths)
                     _log_step(
                         values, mode.loss_names, task_index, task.name, step, config, images_per_second,
                         setup.generator_optimizer, metrics_log, writer, progress, label, eta,
+                        step_offset=sum(lengths[:task_index]),
                     )
                     window_start, window_steps = time.monotonic(), 0
-                if config.sample_every and step % config.sample_every == 0 and step < config.steps_per_task:
-                    samples.write(writer, student, task_index, task_index * config.steps_per_task + step)
-                if step % config.checkpoint_every == 0 and step < config.steps_per_task:
+                if config.sample_every and step % config.sample_every == 0 and step < num_steps:
+                    samples.write(writer, student, task_index, sum(lengths[:task_index]) + step)
+                if step % config.checkpoint_every == 0 and step < num_steps:
                     manager.save()
                 if interrupt_after_steps is not None and steps_this_run >= interrupt_after_steps:
                     raise TrainingInterrupted(f"stopped after {steps_this_run} steps as requested")
@@ -472,13 +479,66 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
         scores = mode.evaluate(student, task_index)
         record_stage(results, task_index, scores, student.count_params(), len(tasks))
         write_json_atomically(results_path, results)
-        _write_task_summaries(writer, student, tasks, task_index, results["metrics"], samples, config)
+        _write_task_summaries(
+            writer, student, tasks, task_index, results["metrics"], samples, sum(lengths[: task_index + 1])
+        )
         write_json_atomically(os.path.join(workdir, PROGRESS), {"completed_tasks": task_index + 1})
         previous = student
     if progress is not None:
         progress.close()
     print_tables(results, stream=log_stream)
     return results
+
+
+# ------------------------------------------------------------------- training schedule
+
+
+def train_examples(task, data_dir=None):
+    """Training examples of one epoch: a paired task's pairs; an unpaired task's larger
+    domain (CycleGAN's epoch)."""
+    if task.paired:
+        return pipeline.num_examples(task, "train", data_dir)
+    builder = pipeline.prepare_builder(task, data_dir)
+    return max(builder.info.splits[split].num_examples for split in pipeline._unpaired_splits(task, "train"))
+
+
+def task_lengths(config, tasks):
+    """Steps of each task, from --steps_per_task or --epochs_per_task."""
+    examples = None
+    if config.epochs_per_task is not None:
+        examples = [train_examples(task, config.data_dir or None) for task in tasks]
+    return config_lib.task_steps(config, len(tasks), examples)
+
+
+def _optimizers(setup):
+    return [item for item in setup.checkpoint_items.values() if isinstance(item, keras.optimizers.Optimizer)]
+
+
+def set_learning_rates(config, setup, step, num_steps):
+    """Sets every optimizer of the task to the rate of `step`, derived from the step
+    alone (not from optimizer state), so a run resumed mid-decay continues it exactly."""
+    if config.lr_schedule == "constant":
+        return
+    rate = config_lib.learning_rate_at(config, step, num_steps)
+    for optimizer in _optimizers(setup):
+        optimizer.learning_rate = rate
+
+
+def carry_shared_discriminators(config, task_index, setup):
+    """With --discriminator=shared, loads the discriminator(s) as they were at the end of
+    the previous task (from its last checkpoint), so one discriminator goes on through
+    the sequence, also across a resume; their optimizers start fresh per task."""
+    if config.discriminator != "shared" or task_index == 0:
+        return
+    names = [name for name in setup.checkpoint_items if name.endswith("discriminator")]
+    previous = tf.train.latest_checkpoint(os.path.join(config.workdir, "checkpoints", f"task_{task_index - 1}"))
+    if previous is None:
+        raise config_lib.InvalidConfig(
+            f"--discriminator=shared needs the checkpoint of task {task_index} in {config.workdir}/checkpoints, "
+            "which is missing; train the run from its start in a new --workdir."
+        )
+    carried = tf.train.Checkpoint(**{name: _trackable(setup.checkpoint_items[name]) for name in names})
+    carried.read(previous).expect_partial().assert_existing_objects_matched()
 
 
 def _trackable(item):
@@ -491,7 +551,7 @@ def _step_seed(seed, task_index, step):
 
 
 def _log_step(values, loss_names, task_index, task_name, step, config, images_per_second, optimizer,
-              metrics_log, writer, progress, label, eta):
+              metrics_log, writer, progress, label, eta, step_offset):
     scalars = {name: float(values[name]) for name in loss_names}
     for name, value in scalars.items():
         if not np.isfinite(value):
@@ -499,7 +559,7 @@ def _log_step(values, loss_names, task_index, task_name, step, config, images_pe
                 f"The {name} loss became {value} at step {step} of task {task_name}; "
                 "lower --learning_rate or disable --mixed_precision."
             )
-    global_step = task_index * config.steps_per_task + step
+    global_step = step_offset + step  # steps of the earlier tasks + this one's
     learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
     record = dict(
         scalars, task=task_index, task_name=task_name, step=step, global_step=global_step,
@@ -519,15 +579,14 @@ def _log_step(values, loss_names, task_index, task_name, step, config, images_pe
     )
 
 
-def _write_task_summaries(writer, generators, tasks, task_index, matrices, samples, config):
+def _write_task_summaries(writer, generators, tasks, task_index, matrices, samples, global_step):
     """After each task: its row of the matrices, forgetting, and a sample grid
     (input | output | target) per task learned so far."""
-    global_step = (task_index + 1) * config.steps_per_task
     summaries.write_stage(writer, tasks, task_index, matrices, global_step)
     samples.write(writer, generators, task_index, global_step)
 
 
-def settings_text(config, tasks, method, strategy, policy, jit_compile):
+def settings_text(config, tasks, method, strategy, policy, jit_compile, lengths):
     """The resolved settings of a run, printed once at its start."""
     replicas = strategy.num_replicas_in_sync
     try:
@@ -535,14 +594,15 @@ def settings_text(config, tasks, method, strategy, policy, jit_compile):
     except RuntimeError:  # the default strategy: one device, placed by TensorFlow
         gpus = tf.config.list_logical_devices("GPU")
         devices = gpus[0].name if gpus else "CPU"
-    total = len(tasks) * config.steps_per_task
+    per_task = str(lengths[0]) if len(set(lengths)) == 1 else ", ".join(map(str, lengths))
+    schedule = "" if config.lr_schedule == "constant" else f", {config.lr_schedule} after {config.decay_fraction:g}"
     return "\n".join([
         f"Run: {method.name} on {len(tasks)} {config.mode} task(s): {', '.join(task.name for task in tasks)}",
         f"  model: {config.image_size}x{config.image_size} images, generator ngf {config.ngf}, "
-        f"{config.n_blocks} residual blocks, K {config.K}; PatchGAN ndf {config.ndf}",
-        f"  steps: {config.steps_per_task} per task ({total} in all), batch {config.batch_size} "
+        f"{config.n_blocks} residual blocks, K {config.K}; PatchGAN ndf {config.ndf} ({config.discriminator})",
+        f"  steps: {per_task} per task ({sum(lengths)} in all), batch {config.batch_size} "
         f"({config.batch_size // replicas} per replica on {replicas} replica(s): {devices})",
-        f"  precision {policy}, XLA {'on' if jit_compile else 'off'}, seed {config.seed}",
+        f"  learning rate {config.learning_rate:g}{schedule}; precision {policy}, XLA {'on' if jit_compile else 'off'}, seed {config.seed}",
         f"  writes to {config.workdir} (TensorBoard: tensorboard --logdir {os.path.dirname(os.path.normpath(config.workdir)) or '.'})",
     ])
 
