@@ -109,4 +109,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    if {"--help", "-h", "-?", "--helpshort"} & set(sys.argv[1:]):
+        print(__doc__ + "\n" + FLAGS.main_module_help())  # absl's own --help exits with status 1
+        sys.exit(0)
     app.run(main)
