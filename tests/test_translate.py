@@ -152,3 +152,24 @@ def test_translate_cli_skips_and_counts_an_unreadable_file(workdir, test_split_a
                                f"--output={output}")
     assert completed.returncode == 1
     assert "Unknown task 'toy_edges2bags'" in completed.stderr and "Traceback" not in completed.stderr
+
+
+@pytest.mark.slow
+def test_an_unpaired_run_translates_with_g_and_inverse_with_f(tmp_path, toy_data_dir):
+    from hyper_lifelong_gan import config as config_lib
+    from hyper_lifelong_gan.training import trainer
+
+    # One task: the sequence's domain classifier (two tasks and more) is not needed.
+    train_tiny_run(tmp_path, toy_data_dir, tasks="toy_photo2monet", steps_per_task=1, batch_size=2)
+    forward = inference.load_trained(str(tmp_path))
+    inverse = inference.load_trained(str(tmp_path), direction="inverse")
+    run = forward.run
+    cycle = trainer.restore_cycle_generators(
+        str(tmp_path), 0, run.method, config_lib.generator_config(run.config))
+    z = evaluation.eval_z(cycle)
+    images = tf.random.stateless_uniform((1, 32, 32, 3), (2, 0), -1.0, 1.0)
+    np.testing.assert_allclose(
+        forward.translate(images, 1), cycle.forward(images, task=0, z=z).numpy(), atol=1e-5)
+    np.testing.assert_allclose(
+        inverse.translate(images, 1), cycle.inverse(images, task=0, z=z).numpy(), atol=1e-5)
+    assert np.abs(forward.translate(images, 1) - inverse.translate(images, 1)).max() > 1e-3
