@@ -28,10 +28,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags, logging  # noqa: E402
 
-FORMATS = ("saved_model", "keras", "tflite")
+from hyper_lifelong_gan.serving_choices import DIRECTIONS, FORMATS  # noqa: E402
 
 flags.DEFINE_string("workdir", None, "The workdir of a train.py run.")
-flags.DEFINE_enum("format", "saved_model", list(FORMATS), "What to write: saved_model, keras or tflite.")
+flags.DEFINE_enum("format", FORMATS[0], list(FORMATS), "What to write: saved_model, keras or tflite.")
 flags.DEFINE_string(
     "output", None,
     "Where to write: a new folder (saved_model), a file ending in .keras (keras) or a file (tflite).",
@@ -43,7 +43,7 @@ flags.DEFINE_string(
     "task", None, "tflite only: export this one task (name or 1-based number) instead of every learned task."
 )
 flags.DEFINE_enum(
-    "direction", "forward", ["forward", "inverse"],
+    "direction", DIRECTIONS[0], list(DIRECTIONS),
     "forward: the tasks' direction (G of an unpaired run); inverse: target -> input with F (unpaired runs only).",
 )
 flags.DEFINE_bool("overwrite", False, "Replace --output if it exists.")

@@ -25,6 +25,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags, logging  # noqa: E402
 
+from hyper_lifelong_gan.serving_choices import DIRECTIONS, FITS  # noqa: E402
+
 flags.DEFINE_string("workdir", None, "The workdir of a train.py run.")
 flags.DEFINE_string(
     "task", None, "The task to perform: its name (e.g. toy_edges2bags) or its 1-based position in the run's sequence."
@@ -37,11 +39,11 @@ flags.DEFINE_integer(
     "stage", None, "Use the model right after learning task N (1-based); default: after the last learned task."
 )
 flags.DEFINE_enum(
-    "direction", "forward", ["forward", "inverse"],
+    "direction", DIRECTIONS[0], list(DIRECTIONS),
     "forward: the task's direction (G of an unpaired run); inverse: target -> input with F (unpaired runs only).",
 )
 flags.DEFINE_enum(
-    "fit", "pad", ["pad", "resize"],
+    "fit", FITS[0], list(FITS),
     "How images whose sides are not multiples of 4 are handled: pad (mirror-pad, translate at their own "
     "resolution, crop back) or resize (to the run's image size and back).",
 )

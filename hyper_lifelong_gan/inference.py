@@ -33,6 +33,7 @@ from PIL import Image
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.evaluation_report import EvaluationError, Run, load_run
 from hyper_lifelong_gan.metrics import report
+from hyper_lifelong_gan.serving_choices import DIRECTIONS, FITS
 from hyper_lifelong_gan.training import evaluation, trainer
 from hyper_lifelong_gan.training.logging_utils import Progress
 
@@ -41,8 +42,6 @@ MULTIPLE = 4
 # The smallest side the generator accepts: its reflection paddings need at least 2
 # pixels after the two downsamplings.
 MIN_SIDE = 8
-FITS = ("pad", "resize")
-DIRECTIONS = ("forward", "inverse")
 
 
 class InferenceError(EvaluationError):
@@ -185,7 +184,7 @@ def load_trained(workdir, stage=None, direction="forward"):
             direction, in one sentence.
     """
     if direction not in DIRECTIONS:
-        raise InferenceError(f"Unknown --direction {direction!r}; use forward or inverse.")
+        raise InferenceError(f"Unknown --direction {direction!r}; use one of {', '.join(DIRECTIONS)}.")
     run = load_run(workdir)
     stage = check_stage(run, stage)
     generator_config = config_lib.generator_config(run.config)

@@ -48,6 +48,9 @@ class ResnetGenerator(keras.Model):
     Example:
     >>> g = ResnetGenerator(num_tasks=2, ngf=8, n_blocks=1)
     >>> y = g(keras.ops.zeros((1, 32, 32, 3)), task=1, z=keras.ops.ones((64,)))
+
+    Saving: `g.save("g.keras")` and `keras.models.load_model("g.keras")` round-trip
+    every task's weights (`build_from_config` builds the model with a dummy call).
     """
 
     def __init__(
