@@ -64,6 +64,8 @@ def flag_errors():
         return "--task applies to --format=tflite only; the other formats serve every learned task."
     if os.path.exists(FLAGS.output) and not FLAGS.overwrite:
         return f"--output={FLAGS.output} exists; choose another path or pass --overwrite."
+    if os.path.isdir(FLAGS.output) and not os.path.isfile(os.path.join(FLAGS.output, "saved_model.pb")):
+        return f"--output={FLAGS.output} is a folder that holds no SavedModel; --overwrite replaces only an export."
     return None
 
 

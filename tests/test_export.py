@@ -185,6 +185,7 @@ def test_export_cli_help_and_bad_flags_get_one_sentence(tmp_path):
         ([f"--workdir={tmp_path}", "--format=keras", f"--output={tmp_path / 'x.h5'}"], "ending in .keras"),
         ([f"--workdir={tmp_path}", f"--output={existing}"], "exists; choose another path or pass --overwrite"),
         ([f"--workdir={tmp_path}", "--task=1", f"--output={tmp_path / 'y'}"], "--format=tflite only"),
+        ([f"--workdir={tmp_path}", f"--output={existing}", "--overwrite"], "holds no SavedModel"),
     ):
         completed = _export_cli(*args)
         assert completed.returncode == 1, args
