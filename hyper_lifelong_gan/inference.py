@@ -94,6 +94,7 @@ class TrainedRun:
     direction: str
     generators: object
     z: tf.Tensor
+    _predictors: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def task_names(self):
@@ -132,22 +133,24 @@ class TrainedRun:
 
     def predictor(self, task_index):
         """A tf.function, made once per task: [B, H, W, 3] float32 in [-1, 1], any
-        H, W >= MIN_SIDE -> outputs (traced once for every size, as evaluation's)."""
-        predictors = self.__dict__.setdefault("_predictors", {})
-        if task_index not in predictors:
+        H, W >= MIN_SIDE -> outputs (traced once, for any size)."""
+        if task_index not in self._predictors:
             images = tf.TensorSpec([None, None, None, 3], tf.float32)
-            predictors[task_index] = tf.function(
+            self._predictors[task_index] = tf.function(
                 lambda batch: translate_any_size(lambda x: self.generate(x, task_index), batch),
                 input_signature=[images],
             )
-        return predictors[task_index]
+        return self._predictors[task_index]
 
     def translate(self, images, task, fit="pad"):
         """Translates a batch of images ([B, H, W, 3] in [-1, 1], one size) with `task`
         (a name or 1-based number); returns numpy float32 in [-1, 1] of the same shape."""
+        return self.translate_by_index(images, self.task_index(task), fit)
+
+    def translate_by_index(self, images, index, fit="pad"):
+        """`translate` with the task's 0-based index."""
         if fit not in FITS:
             raise InferenceError(f"Unknown fit {fit!r}; use one of {', '.join(FITS)}.")
-        index = self.task_index(task)
         images = tf.convert_to_tensor(images, tf.float32)
         height, width = int(images.shape[1]), int(images.shape[2])
         predict = self.predictor(index)
@@ -297,7 +300,7 @@ def translate_files(trained, task, files, output_dir, *, fit="pad", batch_size=1
     def flush(shape):
         nonlocal done
         batch = pending.pop(shape)
-        outputs = trained.translate(np.stack([image for _, _, image in batch]), index + 1, fit=fit)
+        outputs = trained.translate_by_index(np.stack([image for _, _, image in batch]), index, fit=fit)
         for (path, name, image), output in zip(batch, outputs):
             output_path = os.path.join(output_dir, name)
             write_png(output_path, output)
