@@ -13,7 +13,8 @@ For every run, the generators saved after each learned task are evaluated on eve
 task learned so far (test split, fixed noise), which fills the matrices M[i][j] =
 metric of task j after learning task i. Results: the matrices in
 WORKDIR/results.json, the table of the paper's Tables 4 and 6 (one column per
---workdir) with every matrix in WORKDIR/report.md, heatmaps and input | output |
+--workdir) with every matrix in WORKDIR/report.md (and WORKDIR/report.html, the same with
+the figures, for a browser), heatmaps and input | output |
 target grids in WORKDIR/evaluation/, TensorBoard in WORKDIR/tensorboard/eval.
 Running it again gives the same numbers (the domain classifier is cached).
 """

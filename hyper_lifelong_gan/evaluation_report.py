@@ -25,7 +25,8 @@ fills the continual-learning matrices M[i][j] (docs/design.md, "Metrics"):
 
 Outputs per run: the matrices in `<workdir>/results.json` (metrics[m][i][j], None
 where j > i), `<workdir>/report.md` (the paper's Table 4/6 layout, one column per
-run, then each matrix with forgetting), a heatmap PNG per matrix and an
+run, then each matrix with forgetting; `report.html` shows the same with the
+figures, and opens from disk), a heatmap PNG per matrix and an
 input | output | target grid PNG per task in `<workdir>/evaluation/`, and the same
 scalars and images in TensorBoard (`<workdir>/tensorboard/eval`); with
 `save_outputs`, every task's generated and real test images as PNG files in
@@ -669,6 +670,67 @@ def write_tensorboard(run, matrices, means, grids, figure_paths):
     writer.close()
 
 
+REPORT_HTML_FILE = "report.html"
+
+
+def _markdown_to_html(text):
+    """HTML of the markdown report.md uses: '#'/'##' headings, pipe tables, paragraphs."""
+    import html
+
+    parts, table = [], []
+
+    def close_table():
+        if table:
+            rows = [line.strip().strip("|").split("|") for line in table]
+            head, body = rows[0], [row for row in rows[1:] if not set("".join(row)) <= set("-: ")]
+            cells = lambda row, tag: "".join(f"<{tag}>{html.escape(c.strip())}</{tag}>" for c in row)  # noqa: E731
+            parts.append("<table><tr>" + cells(head, "th") + "</tr>"
+                         + "".join("<tr>" + cells(row, "td") + "</tr>" for row in body) + "</table>")
+            table.clear()
+
+    for block in text.split("\n\n"):
+        for line in block.strip().splitlines():
+            if line.startswith("|"):
+                table.append(line)
+                continue
+            close_table()
+            if line.startswith("## "):
+                parts.append(f"<h2>{html.escape(line[3:])}</h2>")
+            elif line.startswith("# "):
+                parts.append(f"<h1>{html.escape(line[2:])}</h1>")
+            elif line.strip():
+                parts.append(f"<p>{html.escape(line)}</p>")
+        close_table()
+    return "\n".join(parts)
+
+
+def write_report_html(run_evaluation, table):
+    """report.html beside report.md: its tables, then the heatmaps and sample grids,
+    embedded as data URIs so the page opens from disk with no server."""
+    import base64
+    import html
+
+    figures = []
+    for name, path in run_evaluation.figures.items():
+        with open(path, "rb") as stream:
+            data = base64.b64encode(stream.read()).decode("ascii")
+        figures.append(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(name)}">'
+                       f"<figcaption>{html.escape(name)}</figcaption></figure>")
+    page = (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>Evaluation of {html.escape(run_evaluation.run.workdir)}</title>"
+        "<style>body{font-family:sans-serif;max-width:1100px} table{border-collapse:collapse;margin:1em 0}"
+        "td,th{border:1px solid #bbb;padding:3px 8px;text-align:right} th:first-child,td:first-child"
+        "{text-align:left} figure{display:inline-block;margin:8px}</style></head><body>\n"
+        + _markdown_to_html(run_report_text(run_evaluation, table))
+        + "\n<h2>Figures</h2>\n" + "\n".join(figures) + "\n</body></html>\n"
+    )
+    path = os.path.join(run_evaluation.run.workdir, REPORT_HTML_FILE)
+    with open(path, "w") as stream:
+        stream.write(page)
+    return path
+
+
 @dataclasses.dataclass
 class RunEvaluation:
     """What `evaluate_runs` found for one run.
@@ -809,6 +871,7 @@ def evaluate_runs(
         if run_evaluation.matrices:  # --metrics=params alone leaves an earlier report as it is
             with open(run_evaluation.report_path, "w") as report_file:
                 report_file.write(run_report_text(run_evaluation, table))
+            write_report_html(run_evaluation, table)
         # On the terminal the comparison table is printed once, after every run's matrices.
         print(run_report_text(run_evaluation, table=""), file=stream)
     if table:

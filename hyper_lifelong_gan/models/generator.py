@@ -48,6 +48,9 @@ class ResnetGenerator(keras.Model):
     Example:
     >>> g = ResnetGenerator(num_tasks=2, ngf=8, n_blocks=1)
     >>> y = g(keras.ops.zeros((1, 32, 32, 3)), task=1, z=keras.ops.ones((64,)))
+
+    Saving: `g.save("g.keras")` and `keras.models.load_model("g.keras")` round-trip
+    every task's weights (`build_from_config` builds the model with a dummy call).
     """
 
     def __init__(
@@ -168,6 +171,16 @@ class ResnetGenerator(keras.Model):
             seed = (seed, 0)
         return tf.random.stateless_normal((self.z_dim,), seed=seed)
 
+    def get_build_config(self):
+        # Every weight's shape follows from the constructor's arguments alone, so a
+        # build at any image size recreates them all (what `build_generator` does).
+        return {"input_shape": [None, BUILD_SIZE, BUILD_SIZE, 3]}
+
+    def build_from_config(self, config):
+        """Creates every weight, so that `keras.models.load_model` can restore them
+        (the call needs `task` and `z`, which Keras' automatic build cannot know)."""
+        _build(self)
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -181,11 +194,19 @@ class ResnetGenerator(keras.Model):
         return config
 
 
+# The side of the dummy image a generator is built with (any multiple of 4 >= 8).
+BUILD_SIZE = 16
+
+
+def _build(generator):
+    z = ops.zeros((generator.z_dim,))
+    generator(ops.zeros((1, BUILD_SIZE, BUILD_SIZE, 3)), task=0, z=z)
+
+
 def build_generator(**config):
     """A `ResnetGenerator` with every weight created (its build needs one call)."""
     generator = ResnetGenerator(**config)
-    z = ops.zeros((generator.z_dim,))
-    generator(ops.zeros((1, 16, 16, 3)), task=0, z=z)
+    _build(generator)
     return generator
 
 
