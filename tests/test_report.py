@@ -14,7 +14,7 @@ def test_markdown_table_in_the_papers_layout():
         "| Metric | hyper_lifelong_gan | sft |\n"
         "|---|---|---|\n"
         "| Acc | 92.55 | 25.46 |\n"
-        "| FID | 101.43 | 250.37 |\n"
+        "| FID (Keras Inception) | 101.43 | 250.37 |\n"
     )
 
 

@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 METRIC_LABELS = {
     "acc": "Acc",
-    "fid": "FID",
+    "fid": "FID (Keras Inception)",  # not the paper's reference Inception graph (README, "FID")
     "fid_classifier": "FID (classifier features)",
     "l1": "L1",
     "psnr": "PSNR",
