@@ -29,6 +29,7 @@ from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.models import build_patch_discriminator
 from hyper_lifelong_gan.training import evaluation
 from hyper_lifelong_gan.training.logging_utils import MetricsLog, Progress, format_duration, write_json_atomically
+from hyper_lifelong_gan.training.run_control import INTERRUPT, TrainingInterrupted, workdir_lock
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
 from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
 from hyper_lifelong_gan.training.unpaired_steps import CycleGenerators, UnpairedTaskStep
@@ -42,15 +43,16 @@ class ConfigMismatch(config_lib.InvalidConfig):
     """The workdir holds a run made with other flags."""
 
 
-class TrainingInterrupted(Exception):
-    """Training stopped early on request; a checkpoint was saved."""
+class NonFiniteLoss(FloatingPointError):
+    """A loss became NaN or Inf; the last checkpoint (all of whose steps were finite) is kept."""
 
 
 # ----------------------------------------------------------------------------- set-up
 
 
 def prepare_config(config):
-    """Parses the task list and fills the size defaults; returns (config, tasks)."""
+    """Validates the flags, parses the task list and fills the size defaults; returns (config, tasks, method)."""
+    config_lib.validate(config)
     method = get_method(config.method)  # fails early with the list of valid names
     if config.distill_input not in ("swap", "unswap", "noise"):
         raise config_lib.InvalidConfig(
@@ -70,6 +72,7 @@ def prepare_config(config):
         )
     toy = all(task.name.startswith("toy_") for task in tasks)
     resolved = dataclasses.replace(config_lib.resolve(config, toy=toy), mode=mode)
+    config_lib.validate(resolved)  # the filled sizes too
     if resolved.image_size % 4:
         raise config_lib.InvalidConfig(f"--image_size must be a multiple of 4 (two downsamplings), got {resolved.image_size}.")
     return resolved, tasks, method
@@ -101,6 +104,7 @@ def check_run_config(config):
         for name, value in dataclasses.asdict(config).items()
         # A field the recorded run did not know (added since) cannot have differed.
         if name in recorded and name not in config_lib.RESUMABLE_CHANGES and recorded[name] != value
+        and not _lowered_learning_rate(name, recorded[name], value)
     ]
     if differences:
         raise ConfigMismatch(
@@ -110,21 +114,41 @@ def check_run_config(config):
     return True
 
 
+def _lowered_learning_rate(name, recorded, value):
+    # The one learning change a run may resume with: a lower --learning_rate, the
+    # way on after a loss became NaN or Inf (see `NonFiniteLoss`).
+    return name == "learning_rate" and isinstance(recorded, (int, float)) and 0 < value < recorded
+
+
 def check_or_write_run_config(config):
-    """Records the flags of a new run; refuses to resume a run made with other flags."""
-    if not check_run_config(config):
-        write_json_atomically(os.path.join(config.workdir, RUN_CONFIG), dataclasses.asdict(config))
+    """Records the flags of a new run; refuses to resume a run made with other flags.
+
+    A resumed run with a lower --learning_rate records it, so that later resumes
+    use it (or a lower one) too.
+    """
+    path = os.path.join(config.workdir, RUN_CONFIG)
+    if not check_run_config(config) or load_json(path, {}).get("learning_rate") != config.learning_rate:
+        write_json_atomically(path, dataclasses.asdict(config))
 
 
 def prepare_data(tasks, config):
     """Downloads or generates every task's data before anything is trained, so that a
     missing archive stops the run at its start, not after hours of earlier tasks.
 
+    Every task is tried, so that one message names every file that cannot be
+    downloaded here (offline, a sequence may miss several archives).
+
     Raises:
         datasets.pipeline.DatasetError: as `pipeline.prepare_builder`.
     """
+    unavailable = []
     for task in tasks:
-        pipeline.prepare_builder(task, config.data_dir or None)
+        try:
+            pipeline.prepare_builder(task, config.data_dir or None)
+        except task_registry.DatasetUnavailableError as error:
+            unavailable.append(error)
+    if unavailable:
+        raise task_registry.all_unavailable(unavailable)
 
 
 def make_strategy():
@@ -354,25 +378,51 @@ def train(config, interrupt_after_steps=None, log_stream=None):
 
     `interrupt_after_steps` stops the run (with a checkpoint, like Ctrl-C) after
     that many steps of this invocation: tests use it to check resuming.
+
+    Ctrl-C (SIGINT, in the main thread) stops the run at its next safe point with a
+    checkpoint saved, and the returned results then hold fewer stages than tasks
+    (see run_control.py). A second process on the same workdir is refused
+    (`run_control.WorkdirBusy`); a loss that becomes NaN or Inf stops the run
+    (`NonFiniteLoss`) without checkpointing the bad state.
     """
-    config, tasks, method = prepare_config(config)
-    os.makedirs(config.workdir, exist_ok=True)
-    check_run_config(config)  # other flags are refused before any download
-    prepare_data(tasks, config)
-    # Recorded once the data is there: a run that could not start does not pin the
-    # workdir to its flags.
-    check_or_write_run_config(config)
-    policy = precision_policy(config)
-    keras.mixed_precision.set_global_policy(policy)
+    installed = INTERRUPT.install()
     try:
-        return _train(config, tasks, method, policy, interrupt_after_steps, log_stream)
+        with INTERRUPT.deferred():
+            return _locked_train(config, interrupt_after_steps, log_stream)
     finally:
-        keras.mixed_precision.set_global_policy("float32")
+        if installed:
+            INTERRUPT.uninstall()
+        INTERRUPT.reset()
 
 
-def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
-    workdir = config.workdir
+def _locked_train(config, interrupt_after_steps, log_stream):
+    config, tasks, method = prepare_config(config)
     strategy = make_strategy()
+    replicas = strategy.num_replicas_in_sync
+    if config.batch_size % replicas:
+        raise config_lib.InvalidConfig(
+            f"--batch_size={config.batch_size} does not split over the {replicas} replicas (GPUs) of this "
+            f"machine; use a multiple of {replicas}."
+        )
+    with workdir_lock(config.workdir):
+        check_run_config(config)  # other flags are refused before any download
+        with INTERRUPT.abortable():
+            prepare_data(tasks, config)
+        INTERRUPT.check()
+        # Recorded once the data is there: a run that could not start does not pin the
+        # workdir to its flags.
+        check_or_write_run_config(config)
+        policy = precision_policy(config)
+        keras.mixed_precision.set_global_policy(policy)
+        try:
+            return _train(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy)
+        finally:
+            keras.mixed_precision.set_global_policy("float32")
+
+
+def _train(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy=None):
+    workdir = config.workdir
+    strategy = strategy or make_strategy()
     mode = MODES[config.mode](config, tasks, method, strategy, policy, use_jit(config))
     results_path = os.path.join(workdir, RESULTS)
     results = load_json(results_path, empty_results(method, tasks, mode.metric_names))
@@ -408,6 +458,7 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
         )
         if manager.latest_checkpoint:
             checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+            _use_learning_rate(setup.checkpoint_items, config.learning_rate)
         start_step = int(step_counter.numpy())
         if progress is None:
             progress = Progress(total_steps, task_index * config.steps_per_task + start_step, stream=log_stream)
@@ -418,12 +469,16 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
             data_dir=config.data_dir or None,
         )
         iterator = iter(strategy.experimental_distribute_dataset(dataset))
-        # --- the loop.
+        # --- the loop. Ctrl-C is honoured between steps (run_control.py); every step's
+        # losses are checked for NaN/Inf before anything is logged or checkpointed.
         label = f"task {task_index + 1}/{len(tasks)} {task.name}"
         window_start, window_steps = time.monotonic(), 0
         step = start_step
+        saved_step = start_step if manager.latest_checkpoint else None
+        unchecked = []  # (step, losses) not yet checked: fetched at the next log or save
         try:
             while step < config.steps_per_task:
+                INTERRUPT.check()
                 inputs, targets = next(iterator)
                 z = student.models[0].sample_z(_step_seed(config.seed, task_index, step))
                 noise_seed = tf.constant(_step_seed(config.seed + 1, task_index, step))
@@ -432,7 +487,9 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
                 steps_this_run += 1
                 window_steps += 1
                 step_counter.assign(step)
+                unchecked.append((step, values))
                 if step % config.log_every == 0 or step == config.steps_per_task:
+                    _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
                     elapsed = time.monotonic() - window_start
                     images_per_second = window_steps * config.batch_size / max(elapsed, 1e-9)
                     _log_step(
@@ -441,26 +498,43 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
                     )
                     window_start, window_steps = time.monotonic(), 0
                 if step % config.checkpoint_every == 0 and step < config.steps_per_task:
+                    _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
                     manager.save()
+                    saved_step = step
                 if interrupt_after_steps is not None and steps_this_run >= interrupt_after_steps:
                     raise TrainingInterrupted(f"stopped after {steps_this_run} steps as requested")
+            _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
+            if saved_step != step:
+                manager.save()
+                saved_step = step
+            # --- end of task: keep the generators, evaluate every task seen so far.
+            save_task_generators(workdir, task_index, student)
+            INTERRUPT.check()
+            with INTERRUPT.abortable():
+                scores = mode.evaluate(student, task_index)
+            INTERRUPT.check()
         except (KeyboardInterrupt, TrainingInterrupted):
-            manager.save()
+            if saved_step != step:
+                _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
+                manager.save()
             progress.close()
             print(
                 f"Interrupted at step {step} of task {task_index + 1} ({task.name}); checkpoint saved. "
                 "Run the same command again to resume.", file=log_stream, flush=True,
             )
             return results
-        manager.save()
-        # --- end of task: keep the generators, evaluate every task seen so far.
-        save_task_generators(workdir, task_index, student)
-        scores = mode.evaluate(student, task_index)
         record_stage(results, task_index, scores, student.count_params(), len(tasks))
         write_json_atomically(results_path, results)
         _write_task_summaries(writer, student, tasks, task_index, scores, config)
         write_json_atomically(os.path.join(workdir, PROGRESS), {"completed_tasks": task_index + 1})
         previous = student
+        if INTERRUPT.requested and task_index + 1 < len(tasks):
+            progress.close()
+            print(
+                f"Interrupted after task {task_index + 1} ({task.name}); its results are saved. "
+                "Run the same command again to resume.", file=log_stream, flush=True,
+            )
+            return results
     if progress is not None:
         progress.close()
     print_tables(results, stream=log_stream)
@@ -472,6 +546,41 @@ def _trackable(item):
     return weights_trackable(item) if isinstance(item, keras.layers.Layer) else item
 
 
+def _use_learning_rate(checkpoint_items, learning_rate):
+    """After a restore: the checkpoint holds the optimizers' learning rate, and a run
+    may resume with a lower --learning_rate (after a NaN); use the flag's value."""
+    for item in checkpoint_items.values():
+        if isinstance(item, keras.optimizers.Optimizer):
+            inner = getattr(item, "inner_optimizer", item)
+            variable = getattr(inner, "_learning_rate", None)
+            if isinstance(variable, keras.Variable):
+                variable.assign(learning_rate)
+
+
+def _check_finite(unchecked, loss_names, task_index, task_name, saved_step):
+    """Raises `NonFiniteLoss` at the first step of `unchecked` with a NaN or Inf loss.
+
+    The losses are fetched here, at the next log or checkpoint, not after every
+    step: no extra synchronisation of the device, and no checkpoint of a bad state.
+    Empties `unchecked`.
+    """
+    pending = list(unchecked)
+    unchecked.clear()
+    for step, values in pending:
+        for name in loss_names:
+            value = float(values[name])
+            if not np.isfinite(value):
+                kept = (
+                    f"the last checkpoint (step {saved_step}) is kept" if saved_step
+                    else "no checkpoint of this task was saved"
+                )
+                raise NonFiniteLoss(
+                    f"The {name} loss became {value} at step {step} of task {task_index + 1} ({task_name}) and "
+                    f"training stopped; {kept}: run the same command with a lower --learning_rate to resume"
+                    " (or, for a new run, without --mixed_precision)."
+                )
+
+
 def _step_seed(seed, task_index, step):
     return (seed * 1000 + task_index, step)
 
@@ -479,12 +588,6 @@ def _step_seed(seed, task_index, step):
 def _log_step(values, loss_names, task_index, task_name, step, config, images_per_second, optimizer,
               metrics_log, writer, progress, label):
     scalars = {name: float(values[name]) for name in loss_names}
-    for name, value in scalars.items():
-        if not np.isfinite(value):
-            raise FloatingPointError(
-                f"The {name} loss became {value} at step {step} of task {task_name}; "
-                "lower --learning_rate or disable --mixed_precision."
-            )
     global_step = task_index * config.steps_per_task + step
     learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
     eta = progress.eta_seconds()
@@ -520,4 +623,4 @@ def _write_task_summaries(writer, generators, tasks, task_index, scores, config)
     writer.flush()
 
 
-__all__ = ["ConfigMismatch", "prepare_config", "train", "print_tables", "format_duration"]
+__all__ = ["ConfigMismatch", "NonFiniteLoss", "prepare_config", "train", "print_tables", "format_duration"]
