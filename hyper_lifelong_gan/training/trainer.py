@@ -462,12 +462,14 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream, str
         start_step = int(step_counter.numpy())
         if progress is None:
             progress = Progress(total_steps, task_index * config.steps_per_task + start_step, stream=log_stream)
-        # --- input: a deterministic stream that depends on where this segment starts.
+        # --- input: one deterministic stream per task; a resumed segment skips the
+        # batches already trained on, so that it sees what an uninterrupted run sees
+        # (the skipped batches are produced by the input pipeline, not trained on).
         dataset = pipeline.make_dataset(
             task, "train", config.image_size, config.batch_size, training=True,
-            jitter=config.jitter == "true", seed=config.seed * 7919 + task_index * 104729 + start_step,
+            jitter=config.jitter == "true", seed=config.seed * 7919 + task_index * 104729,
             data_dir=config.data_dir or None,
-        )
+        ).skip(start_step)
         iterator = iter(strategy.experimental_distribute_dataset(dataset))
         # --- the loop. Ctrl-C is honoured between steps (run_control.py); every step's
         # losses are checked for NaN/Inf before anything is logged or checkpointed.
