@@ -53,6 +53,20 @@ def test_the_trainer_refuses_bad_flags_before_creating_the_workdir(tmp_path):
     assert not workdir.exists()
 
 
+def test_a_batch_that_does_not_split_over_the_replicas_is_one_sentence(tmp_path, monkeypatch):
+    class TwoReplicas:
+        num_replicas_in_sync = 2
+
+    monkeypatch.setattr(trainer, "make_strategy", TwoReplicas)
+    workdir = tmp_path / "run"
+    with pytest.raises(config_lib.InvalidConfig) as raised:
+        trainer.train(config_lib.TrainConfig(batch_size=3, workdir=str(workdir)))
+    assert str(raised.value) == (
+        "--batch_size=3 does not split over the 2 replicas (GPUs) of this machine; use a multiple of 2."
+    )
+    assert not workdir.exists()
+
+
 def run(script, *args):
     return subprocess.run([sys.executable, os.path.join(ROOT, script), *args],
                           capture_output=True, text=True, timeout=180, cwd=ROOT)
@@ -75,7 +89,6 @@ def test_train_cli_help_exits_0_and_bad_input_gets_one_line(tmp_path):
     assert_one_error_line(run("train.py", "--batch_size=0", f"--workdir={workdir}"), "--batch_size=0")
     assert not workdir.exists()  # a run that did not start writes nothing
     assert_one_error_line(run("train.py", "stray"), "unexpected argument 'stray'")
-    assert_one_error_line(run("train.py", "--mode=both"), "--mode=both")
 
 
 def test_evaluate_cli_checks_its_flags(tmp_path):
