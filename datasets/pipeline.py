@@ -101,14 +101,33 @@ def owned_tempdir():
     TFDS creates an empty `tmp*tfds` folder with `tempfile.mkdtemp` whenever it sets
     up a dataset that is not prepared yet (dataset_info.py) and never removes it.
     """
+    _remove_orphaned_tempdirs()
     saved = tempfile.tempdir
-    owned = tempfile.mkdtemp(prefix=f"hyper_lifelong_gan-prepare-{os.getpid()}-")
+    owned = tempfile.mkdtemp(prefix=f"{_TEMPDIR_PREFIX}{os.getpid()}-")
     tempfile.tempdir = owned
     try:
         yield owned
     finally:
         tempfile.tempdir = saved
         shutil.rmtree(owned, ignore_errors=True)
+
+
+_TEMPDIR_PREFIX = "hyper_lifelong_gan-prepare-"
+
+
+def _remove_orphaned_tempdirs() -> None:
+    """Removes the folders of `owned_tempdir` whose process is gone (killed mid-preparation)."""
+    root = tempfile.gettempdir()
+    for name in os.listdir(root):
+        match = re.fullmatch(re.escape(_TEMPDIR_PREFIX) + r"(\d+)-\w+", name)
+        if not match or int(match[1]) == os.getpid():
+            continue
+        try:
+            os.kill(int(match[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+        except OSError:
+            pass  # alive, another user's
 
 
 def _prepare_builder(task: Task, data_dir: str | None) -> tfds.core.DatasetBuilder:

@@ -10,6 +10,8 @@ real command in graph mode).
 import json
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
 import tensorflow as tf
@@ -101,3 +103,28 @@ def test_ctrl_c_at_every_moment_stops_with_a_checkpoint_and_resumes_exactly(tmp_
     assert json.loads((tmp_path / "progress.json").read_text()) == {"completed_tasks": 2}
     assert len(results["params"]) == 2
     assert signal.getsignal(signal.SIGINT) is previous_handler  # the trainer put the handler back
+
+
+SECOND_CTRL_C = """
+import os, signal, time
+from hyper_lifelong_gan.training.run_control import INTERRUPT
+INTERRUPT.install()
+with INTERRUPT.deferred():
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.2)
+    assert INTERRUPT.requested
+    print("first Ctrl-C noted", flush=True)
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(5)
+print("not reached", flush=True)
+"""
+
+
+def test_a_second_ctrl_c_stops_at_once_with_status_130():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    completed = subprocess.run([sys.executable, "-c", SECOND_CTRL_C], capture_output=True, text=True,
+                               timeout=60, cwd=root)
+    assert completed.returncode == 130, completed.stderr
+    assert completed.stdout == "first Ctrl-C noted\n"
+    assert "Ctrl-C: saving a checkpoint after this step" in completed.stderr
+    assert "Second Ctrl-C: stopping now" in completed.stderr

@@ -65,6 +65,10 @@ def test_two_processes_preparing_one_new_dataset_take_turns_and_leave_no_temp_fo
     temp = tmp_path / "tmp"
     temp.mkdir()
     environment = dict(os.environ, TMPDIR=str(temp))
+    # The folder a preparation killed earlier left behind (its process is gone).
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    (temp / f"hyper_lifelong_gan-prepare-{gone.pid}-x1y2z3").mkdir()
     task = task_registry.parse_tasks(spec)[0]
     logs = [tmp_path / f"prepare_{index}.log" for index in range(2)]
     # Both start while this test holds the preparation lock, so they meet at it.
@@ -82,4 +86,4 @@ def test_two_processes_preparing_one_new_dataset_take_turns_and_leave_no_temp_fo
         assert process.wait(timeout=300) == 0, log.read_text()[-3000:]
         assert "examples 3" in log.read_text()
     assert "Traceback" not in logs[0].read_text() + logs[1].read_text()
-    assert os.listdir(temp) == []  # TFDS' tmp*tfds folders were contained and removed
+    assert os.listdir(temp) == []  # TFDS' tmp*tfds folders were contained and removed, the orphan too
