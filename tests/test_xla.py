@@ -23,10 +23,15 @@ Tolerances, from the arithmetic rather than from one machine's numbers:
 
 A wrong compilation (a missing term, another task's filters, a dropped update)
 changes the losses by far more than any of these (tens of percent).
+
+On a GPU, TensorFloat-32 (a 10-bit mantissa, u = 2**-11) would replace float32 in
+convolutions and matrix products; the test turns it off, so that the same
+float32 arithmetic, and the reasoning above, hold there too.
 """
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from hyper_lifelong_gan import config as config_lib
 
@@ -40,7 +45,15 @@ DISTILL_REL = 2e-2
 TRAINED_REL = 1e-3
 
 
-def test_xla_step_matches_the_eager_step():
+@pytest.fixture
+def float32_arithmetic():
+    tf32 = tf.config.experimental.tensor_float_32_execution_enabled()
+    tf.config.experimental.enable_tensor_float_32_execution(False)
+    yield
+    tf.config.experimental.enable_tensor_float_32_execution(tf32)
+
+
+def test_xla_step_matches_the_eager_step(float32_arithmetic):
     compiled = distilling_step.losses(CONFIG, STEPS, jit_compile=True)
     with eagerly():
         eager = distilling_step.losses(CONFIG, STEPS)
