@@ -124,6 +124,26 @@ def multiple_of(factor, what):
     )
 
 
+def _numbers(value, cast):
+    parts = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    return [cast(str(part).strip()) for part in parts]
+
+
+def per_task(cast, allowed):
+    """A positive number, or one per task, comma-separated (e.g. --steps_per_task=400,200)."""
+
+    def test(value):
+        if isinstance(value, bool):
+            return False
+        try:
+            numbers = _numbers(value, cast)
+        except ValueError:
+            return False
+        return all(0 < number < float("inf") for number in numbers)
+
+    return Rule(test, f"{allowed}, or one per task, comma-separated")
+
+
 def comma_list_of(*values):
     """A comma-separated list of `values` (at least one)."""
 
@@ -136,7 +156,12 @@ def comma_list_of(*values):
 
 FLAG_RULES = {
     "mode": choice("auto", "paired", "unpaired"),
-    "steps_per_task": POSITIVE_INT,
+    "steps_per_task": per_task(int, "a positive integer"),
+    "epochs_per_task": per_task(float, "a positive number"),
+    "lr_schedule": choice("constant", "linear_decay"),
+    "decay_fraction": Rule(lambda value: 0 < value <= 1, "a number in (0, 1]"),
+    "discriminator": choice("per_task", "shared"),
+    "sample_every": NON_NEGATIVE_INT,
     "batch_size": POSITIVE_INT,
     "image_size": multiple_of(4, "the generator downsamples twice"),
     "ngf": POSITIVE_INT,

@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BAD_VALUES = [
     ("batch_size", 0, "a positive integer"),
     ("log_every", 0, "a positive integer"),
-    ("steps_per_task", -5, "a positive integer"),
+    ("steps_per_task", -5, "a positive integer, or one per task, comma-separated"),
     ("checkpoint_every", 0, "a positive integer"),
     ("K", 0, "a positive integer"),
     ("ngf", 0, "a positive integer"),
