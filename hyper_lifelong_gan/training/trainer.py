@@ -404,13 +404,13 @@ def _locked_train(config, interrupt_after_steps, log_stream):
             f"--batch_size={config.batch_size} does not split over the {replicas} replicas (GPUs) of this "
             f"machine; use a multiple of {replicas}."
         )
+    check_run_config(config)  # other flags are refused before any download
+    with INTERRUPT.abortable():
+        prepare_data(tasks, config)
+    INTERRUPT.check()
+    # The workdir is locked (and created) once the data is there, and the flags are
+    # recorded under the lock: a run that could not start writes nothing to it.
     with workdir_lock(config.workdir):
-        check_run_config(config)  # other flags are refused before any download
-        with INTERRUPT.abortable():
-            prepare_data(tasks, config)
-        INTERRUPT.check()
-        # Recorded once the data is there: a run that could not start does not pin the
-        # workdir to its flags.
         check_or_write_run_config(config)
         policy = precision_policy(config)
         keras.mixed_precision.set_global_policy(policy)
