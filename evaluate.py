@@ -18,7 +18,7 @@ import sys
 
 from hyper_lifelong_gan import cli
 
-cli.quiet_tensorflow(sys.argv)
+cli.quiet_tensorflow(sys.argv, import_now=False)  # --help and flag errors need no TensorFlow
 
 from absl import app, flags, logging  # noqa: E402
 
@@ -65,11 +65,10 @@ FLAG_RULES = {
 def main(argv):
     try:
         config_lib.check_flags(FLAGS.flag_values_dict(), FLAG_RULES)
-        if not FLAGS.workdir:
-            raise config_lib.InvalidConfig("--workdir is required: the workdir of a train.py run (repeat it to compare runs).")
     except config_lib.InvalidConfig as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    cli.import_tensorflow()
     if not FLAGS["verbosity"].present:
         logging.set_verbosity(logging.WARNING)  # TFDS logs every dataset it opens at INFO
     from datasets.tasks import DatasetError

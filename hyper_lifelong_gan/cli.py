@@ -2,6 +2,7 @@
 
     from hyper_lifelong_gan import cli
     cli.quiet_tensorflow(sys.argv)          # first, before anything imports TensorFlow
+                                            # (import_now=False: later, cli.import_tensorflow())
     from absl import app, flags
     ...
     app.run(main, flags_parser=cli.flags_parser("train.py"))
@@ -40,11 +41,28 @@ def verbose_requested(argv):
     )
 
 
-def quiet_tensorflow(argv):
-    """Imports TensorFlow without its C++ start-up logging, unless `argv` asks for it."""
-    if verbose_requested(argv) or "tensorflow" in sys.modules:
+_quiet = False
+
+
+def quiet_tensorflow(argv, import_now=True):
+    """Silences TensorFlow's C++ start-up logging unless `argv` asks for it, and imports
+    TensorFlow so (`import_now`), or leaves that to `import_tensorflow()`, for a command
+    whose --help and flag errors need no TensorFlow."""
+    global _quiet
+    if verbose_requested(argv):
         return
+    _quiet = True
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # later C++ logging, e.g. the cuInit error
+    if import_now:
+        import_tensorflow()
+
+
+def import_tensorflow():
+    """Imports TensorFlow, with its start-up lines dropped after `quiet_tensorflow`."""
+    if not _quiet or "tensorflow" in sys.modules:
+        import tensorflow  # noqa: F401
+
+        return
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile(mode="w+b") as captured:

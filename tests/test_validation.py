@@ -91,6 +91,17 @@ def test_train_cli_help_exits_0_and_bad_input_gets_one_line(tmp_path):
     assert_one_error_line(run("train.py", "stray"), "unexpected argument 'stray'")
 
 
-def test_evaluate_cli_checks_its_flags(tmp_path):
+def test_evaluate_cli_checks_its_flags_before_importing_tensorflow(tmp_path):
     assert_one_error_line(run("evaluate.py", f"--workdir={tmp_path}", "--eval_examples=-1"), "--eval_examples=-1")
     assert_one_error_line(run("evaluate.py", f"--workdir={tmp_path}", "--metrics=fid,speed"), "--metrics=fid,speed")
+    completed = run("evaluate.py", "--help")
+    assert completed.returncode == 0 and "--metrics" in completed.stdout and completed.stderr == ""
+
+
+def test_the_shared_helpers_serve_other_commands_flags():
+    # What evaluate.py (and translate.py / export.py) use for their own flags.
+    rules = {"count": config_lib.POSITIVE_INT, "formats": config_lib.comma_list_of("png", "jpg")}
+    config_lib.check_flags({"count": 3, "formats": "png,jpg", "other": -1}, rules)
+    with pytest.raises(config_lib.InvalidConfig, match=r"^--formats=png,gif is not allowed: it must be a "
+                                                       r"comma-separated list of png, jpg\.$"):
+        config_lib.check_flags({"count": 3, "formats": "png,gif"}, rules)
