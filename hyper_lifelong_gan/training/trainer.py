@@ -54,12 +54,6 @@ def prepare_config(config):
     """Validates the flags, parses the task list and fills the size defaults; returns (config, tasks, method)."""
     config_lib.validate(config)
     method = get_method(config.method)  # fails early with the list of valid names
-    if config.distill_input not in ("swap", "unswap", "noise"):
-        raise config_lib.InvalidConfig(
-            f"Unknown --distill_input {config.distill_input!r}; valid inputs are swap, unswap, noise."
-        )
-    if config.mode not in ("auto", *MODES):
-        raise config_lib.InvalidConfig(f"Unknown --mode {config.mode!r}; valid modes are auto, paired, unpaired.")
     if not config.tasks:
         builtin = builtin_tasks.UNPAIRED_TASKS if config.mode == "unpaired" else builtin_tasks.PAIRED_TASKS
         config = dataclasses.replace(config, tasks=",".join(builtin))
@@ -73,8 +67,6 @@ def prepare_config(config):
     toy = all(task.name.startswith("toy_") for task in tasks)
     resolved = dataclasses.replace(config_lib.resolve(config, toy=toy), mode=mode)
     config_lib.validate(resolved)  # the filled sizes too
-    if resolved.image_size % 4:
-        raise config_lib.InvalidConfig(f"--image_size must be a multiple of 4 (two downsamplings), got {resolved.image_size}.")
     return resolved, tasks, method
 
 
