@@ -55,8 +55,6 @@ PAPER_SIZES = dict(steps_per_task=20000, batch_size=16, image_size=128, ngf=64, 
 
 # Fields that only say where or how often to write: a run may resume with them changed.
 RESUMABLE_CHANGES = ("workdir", "log_every", "checkpoint_every", "data_dir")
-# Besides these, a run may resume with a lower --learning_rate (never a higher one):
-# the way on after a loss became NaN or Inf (trainer.NonFiniteLoss).
 
 
 def field_help():
@@ -92,6 +90,8 @@ def generator_config(config):
 
 
 # ------------------------------------------------------------------ flag validation
+# Besides RESUMABLE_CHANGES, a run may resume with a lower --learning_rate (never a
+# higher one): the way on after a loss became NaN or Inf (trainer.NonFiniteLoss).
 # Every flag's allowed values, in one place: `validate` checks a TrainConfig before a
 # run writes or downloads anything; `check_flag` / `check_flags` serve the other
 # commands' own flags (evaluate.py, translate.py, export.py) with the same rules and

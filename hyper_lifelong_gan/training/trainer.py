@@ -29,8 +29,8 @@ from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.models import build_patch_discriminator
 from hyper_lifelong_gan.training import evaluation
 from hyper_lifelong_gan.training.logging_utils import MetricsLog, Progress, format_duration, write_json_atomically
-from hyper_lifelong_gan.training.run_control import INTERRUPT, TrainingInterrupted, workdir_lock
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
+from hyper_lifelong_gan.training.run_control import INTERRUPT, TrainingInterrupted, workdir_lock
 from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
 from hyper_lifelong_gan.training.unpaired_steps import CycleGenerators, UnpairedTaskStep
 
