@@ -19,12 +19,15 @@ target grids in WORKDIR/evaluation/, TensorBoard in WORKDIR/tensorboard/eval.
 Running it again gives the same numbers (the domain classifier is cached).
 """
 
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from hyper_lifelong_gan import cli
+
+cli.quiet_tensorflow(sys.argv, import_now=False)  # --help and flag errors need no TensorFlow
 
 from absl import app, flags, logging  # noqa: E402
+
+from hyper_lifelong_gan import config as config_lib  # noqa: E402
 
 flags.DEFINE_multi_string(
     "workdir", None,
@@ -73,11 +76,21 @@ flags.DEFINE_integer(
     "(part of its cache key in WORKDIR/domain_classifier).",
 )
 FLAGS = flags.FLAGS
+# The allowed values of the flags above (config.py's rules, one sentence per failure).
+FLAG_RULES = {
+    "eval_examples": config_lib.NON_NEGATIVE_INT,
+    "classifier_steps": config_lib.POSITIVE_INT,
+    "metrics": config_lib.comma_list_of("fid", "acc", "l1", "psnr", "ssim", "params"),
+}
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    try:
+        config_lib.check_flags(FLAGS.flag_values_dict(), FLAG_RULES)
+    except config_lib.InvalidConfig as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    cli.import_tensorflow()
     if not FLAGS["verbosity"].present:
         logging.set_verbosity(logging.WARNING)  # TFDS logs every dataset it opens at INFO
     from datasets.tasks import DatasetError
@@ -102,4 +115,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=cli.flags_parser("evaluate.py"))

@@ -24,7 +24,9 @@ The artifact's size on disk is printed.
 import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from hyper_lifelong_gan import cli
+
+cli.quiet_tensorflow(sys.argv, import_now=False)  # --help and flag errors need no TensorFlow
 
 from absl import app, flags, logging  # noqa: E402
 
@@ -81,6 +83,7 @@ def main(argv):
         logging.set_verbosity(logging.WARNING)
     import shutil
 
+    cli.import_tensorflow()
     from hyper_lifelong_gan import inference, serving
 
     output = FLAGS.output
@@ -116,7 +119,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    if {"--help", "-h", "-?", "--helpshort"} & set(sys.argv[1:]):
-        print(__doc__ + "\n" + FLAGS.main_module_help())  # absl's own --help exits with status 1
-        sys.exit(0)
-    app.run(main)
+    app.run(main, flags_parser=cli.flags_parser("export.py"))

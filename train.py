@@ -8,21 +8,24 @@
 Every flag maps one to one onto a field of `hyper_lifelong_gan.config.TrainConfig`.
 Running the same command again resumes the run in --workdir where it stopped.
 Results: WORKDIR/results.json, WORKDIR/metrics.jsonl, TensorBoard logs in WORKDIR/tensorboard.
-Exit status: 0 when every task is learned, 1 on bad flags or data, 130 when
-interrupted (Ctrl-C saves a checkpoint first).
+Exit status: 0 when every task is learned, 1 on bad flags or data (or a loss
+that became NaN/Inf), 130 when interrupted (Ctrl-C stops at the next safe point
+and saves a checkpoint first; a second Ctrl-C stops at once). TensorFlow's C++
+start-up logging is shown only with --verbosity.
 """
 
 import dataclasses
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from hyper_lifelong_gan import cli
+
+cli.quiet_tensorflow(sys.argv)
 
 from absl import app, flags, logging  # noqa: E402
 
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
-
-INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
+from hyper_lifelong_gan.training.run_control import INTERRUPTED_STATUS as INTERRUPTED  # noqa: E402
+from hyper_lifelong_gan.training.run_control import TrainingInterrupted  # noqa: E402
 
 _CHOICES = {
     "discriminator": ["per_task", "shared"],
@@ -74,18 +77,22 @@ def config_from_flags():
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-    logging.set_verbosity(logging.WARNING)  # TFDS logs every dataset it opens at INFO
+    if not FLAGS["verbosity"].present:
+        logging.set_verbosity(logging.WARNING)  # TFDS logs every dataset it opens at INFO
+    try:
+        config = config_lib.validate(config_from_flags())  # before anything is written
+    except config_lib.InvalidConfig as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     from datasets.tasks import DatasetError
     from hyper_lifelong_gan.training import trainer
 
     try:
-        results = trainer.train(config_from_flags())
+        results = trainer.train(config)
     except (config_lib.InvalidConfig, DatasetError, FloatingPointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:  # outside the training loop (which saves and returns)
+    except (KeyboardInterrupt, TrainingInterrupted):  # before the loop (which saves and returns)
         print("Interrupted; run the same command again to resume.", file=sys.stderr)
         return INTERRUPTED
     # Stopped by Ctrl-C inside the loop: the checkpoint is saved; a non-zero status
@@ -94,4 +101,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=cli.flags_parser("train.py"))

@@ -21,7 +21,9 @@ translates input -> target domain with G, or target -> input with F
 import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from hyper_lifelong_gan import cli
+
+cli.quiet_tensorflow(sys.argv, import_now=False)  # --help and flag errors need no TensorFlow
 
 from absl import app, flags, logging  # noqa: E402
 
@@ -79,6 +81,7 @@ def main(argv):
         return 1
     if not FLAGS["verbosity"].present:
         logging.set_verbosity(logging.WARNING)
+    cli.import_tensorflow()
     from hyper_lifelong_gan import inference
 
     try:
@@ -111,7 +114,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    if {"--help", "-h", "-?", "--helpshort"} & set(sys.argv[1:]):
-        print(__doc__ + "\n" + FLAGS.main_module_help())  # absl's own --help exits with status 1
-        sys.exit(0)
-    app.run(main)
+    app.run(main, flags_parser=cli.flags_parser("translate.py"))

@@ -27,13 +27,18 @@ same batches on every run, however many threads the maps use.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import re
+import shutil
+import tempfile
 
 import tensorflow as tf
 import tensorflow_datasets as tfds
 from etils import epath
 
-from datasets.tasks import A_TO_B, DatasetError, DatasetUnavailableError, Task
+from datasets.tasks import A_TO_B, DatasetError, Task
 
 AUTOTUNE = tf.data.AUTOTUNE
 # pix2pix loads 286-px images and crops 256 px: scale up by 286/256 (~1.12).
@@ -55,11 +60,77 @@ _CYCLE_GAN_URL_ROOT = "https://efrosgans.eecs.berkeley.edu/cyclegan/datasets"
 def prepare_builder(task: Task, data_dir: str | None = None) -> tfds.core.DatasetBuilder:
     """The task's TFDS builder, downloaded or generated on first use (then cached by TFDS).
 
+    Processes that prepare the same dataset at once (two runs started together on a
+    new folder) take turns: the second waits for the first and reuses its result
+    (`preparation_lock`). TFDS' temporary folders go to a folder of this call's,
+    removed afterwards (`owned_tempdir`).
+
     Raises:
         DatasetUnavailableError: the data cannot be downloaded here; the message says
             which file to place where.
         DatasetError: the data is there but unusable (see user_folders.py).
     """
+    with preparation_lock(task, data_dir), owned_tempdir():
+        return _prepare_builder(task, data_dir)
+
+
+def data_root(data_dir: str | None) -> str:
+    """The TFDS data folder in use: `data_dir`, or TFDS' default (~/tensorflow_datasets)."""
+    return os.path.expanduser(data_dir or tfds.core.constants.DATA_DIR)
+
+
+@contextlib.contextmanager
+def preparation_lock(task: Task, data_dir: str | None):
+    """An inter-process lock on preparing `task`'s dataset in the data folder.
+
+    `fcntl.flock` on DATA_DIR/.locks/<dataset>.lock: released by the kernel when the
+    holder ends, however it ends, so a killed holder never blocks the next run.
+    """
+    from hyper_lifelong_gan.training.run_control import exclusive
+
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", task.dataset).strip("_")[-120:] or "dataset"
+    path = os.path.join(data_root(data_dir), ".locks", f"{name}.lock")
+    with exclusive(path, lambda pid: f"Waiting for another process (pid {pid}) preparing {task.name}'s data ..."):
+        yield
+
+
+@contextlib.contextmanager
+def owned_tempdir():
+    """Points `tempfile` at a fresh folder for the block, then removes it.
+
+    TFDS creates an empty `tmp*tfds` folder with `tempfile.mkdtemp` whenever it sets
+    up a dataset that is not prepared yet (dataset_info.py) and never removes it.
+    """
+    _remove_orphaned_tempdirs()
+    saved = tempfile.tempdir
+    owned = tempfile.mkdtemp(prefix=f"{_TEMPDIR_PREFIX}{os.getpid()}-")
+    tempfile.tempdir = owned
+    try:
+        yield owned
+    finally:
+        tempfile.tempdir = saved
+        shutil.rmtree(owned, ignore_errors=True)
+
+
+_TEMPDIR_PREFIX = "hyper_lifelong_gan-prepare-"
+
+
+def _remove_orphaned_tempdirs() -> None:
+    """Removes the folders of `owned_tempdir` whose process is gone (killed mid-preparation)."""
+    root = tempfile.gettempdir()
+    for name in os.listdir(root):
+        match = re.fullmatch(re.escape(_TEMPDIR_PREFIX) + r"(\d+)-\w+", name)
+        if not match or int(match[1]) == os.getpid():
+            continue
+        try:
+            os.kill(int(match[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+        except OSError:
+            pass  # alive, another user's
+
+
+def _prepare_builder(task: Task, data_dir: str | None) -> tfds.core.DatasetBuilder:
     if task.source == "pix2pix":
         from datasets import pix2pix
 
@@ -100,14 +171,12 @@ def _prepare_cycle_gan(task: Task, data_dir: str | None) -> tfds.core.DatasetBui
     if not manual_path.exists():
         reason = pix2pix.unreachable_reason(url)
         if reason is not None:
-            raise DatasetUnavailableError(pix2pix.unavailable_message(url, reason, manual_path))
+            raise pix2pix.unavailable_error(url, reason, manual_path)
     try:
         builder.download_and_prepare()
     except (OSError, tfds.download.DownloadError) as err:
         reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-        raise DatasetUnavailableError(
-            pix2pix.unavailable_message(url, reason, manual_path)
-        ) from None
+        raise pix2pix.unavailable_error(url, reason, manual_path) from None
     except tfds.core.download.download_manager.NonMatchingChecksumError:
         raise DatasetError(
             f"The file for {url} does not match the checksum TFDS recorded for it; delete "

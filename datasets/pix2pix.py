@@ -126,10 +126,17 @@ def unavailable_message(url: str, reason: str, place_at) -> str:
     )
 
 
+def unavailable_error(url: str, reason: str, place_at) -> DatasetUnavailableError:
+    """The error for data that cannot be downloaded here (see `unavailable_message`)."""
+    return DatasetUnavailableError(
+        unavailable_message(url, reason, place_at), url=url, reason=reason, place_at=place_at
+    )
+
+
 def _raise_if_unreachable(url: str, manual_path) -> None:
     reason = unreachable_reason(url)
     if reason is not None:
-        raise DatasetUnavailableError(unavailable_message(url, reason, manual_path))
+        raise unavailable_error(url, reason, manual_path)
 
 
 def manual_dir_of(dl_manager) -> epath.Path:
@@ -371,7 +378,7 @@ class Pix2pix(tfds.core.GeneratorBasedBuilder):
             return epath.Path(dl_manager.download(url))
         except (OSError, tfds.download.DownloadError) as err:
             reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-            raise DatasetUnavailableError(unavailable_message(url, reason, manual_path)) from None
+            raise unavailable_error(url, reason, manual_path) from None
 
     def _generate_examples(self, members, archive, folder):
         where = f"{archive.name}:{folder}/"

@@ -7,8 +7,8 @@ Each task is prepared exactly as `train.py` would prepare it (TFDS downloads the
 archive, or reads it from `<data_dir>/downloads/manual/`, and writes TFRecords
 under `<data_dir>`), then one line per task gives its examples per split and its
 size on disk. Tasks whose data cannot be had here are not a reason to stop early:
-every one is tried, and all the missing ones are listed together at the end, each
-with the file to place by hand. Exit status 0 when every task is ready, 1 otherwise.
+every one is tried, and all the missing files are named together at the end, each
+with where to place it by hand. Exit status 0 when every task is ready, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import dataclasses
 import os
 import sys
 
-from datasets.tasks import DatasetError, DatasetUnavailableError, Task
+from datasets.tasks import DatasetError, DatasetUnavailableError, Task, all_unavailable
 
 
 @dataclasses.dataclass
@@ -27,18 +27,6 @@ class Prepared:
     task: Task
     examples: dict[str, int]
     size_bytes: int
-
-
-class MissingData(DatasetUnavailableError):
-    """Several tasks' data cannot be fetched here; the message lists every one."""
-
-    def __init__(self, failures: list[tuple[Task, DatasetError]]):
-        self.failures = failures
-        lines = [f"  {task.name}: {error}" for task, error in failures]
-        super().__init__(
-            f"The data of {len(failures)} task(s) is not available here; place each file "
-            "where its line says, then run again:\n" + "\n".join(lines)
-        )
 
 
 def folder_size(path) -> int:
@@ -54,8 +42,8 @@ def prepare_tasks(tasks: list[Task], data_dir: str | None = None, on_ready=None)
     `on_ready(prepared)` is called as each task becomes ready.
 
     Raises:
-        MissingData: the data of one or more tasks cannot be downloaded here (every
-            one is named, with where to place its file).
+        DatasetUnavailableError: the data of one or more tasks cannot be downloaded
+            here; one sentence names every missing file and where to place it.
         DatasetError: a task's data is there but unusable (the first such problem).
     """
     from datasets import pipeline
@@ -65,7 +53,7 @@ def prepare_tasks(tasks: list[Task], data_dir: str | None = None, on_ready=None)
         try:
             builder = pipeline.prepare_builder(task, data_dir)
         except DatasetUnavailableError as error:
-            missing.append((task, error))
+            missing.append(error)
             continue
         examples = {name: split.num_examples for name, split in builder.info.splits.items()}
         prepared = Prepared(task, examples, folder_size(builder.data_dir))
@@ -73,7 +61,7 @@ def prepare_tasks(tasks: list[Task], data_dir: str | None = None, on_ready=None)
         if on_ready is not None:
             on_ready(prepared)
     if missing:
-        raise MissingData(missing)
+        raise all_unavailable(missing)
     return ready
 
 
@@ -106,7 +94,9 @@ def main(argv=None) -> int:
         "--data_dir", default="", help="TFDS data directory; empty means ~/tensorflow_datasets."
     )
     args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from hyper_lifelong_gan import cli  # the commands' shared quiet start (imports no TensorFlow)
+
+    cli.quiet_tensorflow(["prepare"] + (sys.argv[1:] if argv is None else list(argv)))
     from absl import logging
 
     from datasets.tasks import parse_tasks
@@ -116,9 +106,6 @@ def main(argv=None) -> int:
         tasks = parse_tasks(args.tasks)
         print(f"Preparing {len(tasks)} task(s) in {args.data_dir or '~/tensorflow_datasets'}:", flush=True)
         ready = prepare_tasks(tasks, args.data_dir or None, on_ready=lambda p: print(describe(p), flush=True))
-    except MissingData as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
     except DatasetError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -51,7 +51,31 @@ class UnknownTaskError(DatasetError, ValueError):
 
 
 class DatasetUnavailableError(DatasetError):
-    """Data that cannot be fetched here; the message says which file to place where."""
+    """Data that cannot be fetched here; the message says which file to place where.
+
+    Attributes (None when not known): `url` of the missing file, `reason` it could
+    not be downloaded, `place_at` where to put it by hand.
+    """
+
+    def __init__(self, message, url=None, reason=None, place_at=None):
+        super().__init__(message)
+        self.url, self.reason, self.place_at = url, reason, place_at
+
+
+def all_unavailable(errors):
+    """One `DatasetUnavailableError` naming every missing file of `errors` (a list of
+    them, from preparing several tasks), so that a user fetches them all at once."""
+    if len(errors) == 1:
+        return errors[0]
+    if not all(error.url and error.place_at for error in errors):
+        return DatasetUnavailableError(" ".join(str(error) for error in errors))
+    listing = "; ".join(f"{error.url} at {error.place_at}" for error in errors)
+    return DatasetUnavailableError(
+        f"Cannot download {len(errors)} files ({errors[0].reason}): fetch them on a machine with "
+        f"internet access and place each where named ({listing}), then run again.",
+        url=[error.url for error in errors], reason=errors[0].reason,
+        place_at=[error.place_at for error in errors],
+    )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -40,9 +40,14 @@ import os
 import sys
 import time
 
-from hyper_lifelong_gan import config as config_lib
-from hyper_lifelong_gan.methods import METHODS
-from hyper_lifelong_gan.metrics import report
+if __name__ == "__main__":  # before TensorFlow is imported (by the methods, below)
+    from hyper_lifelong_gan import cli
+
+    cli.quiet_tensorflow(sys.argv)
+
+from hyper_lifelong_gan import config as config_lib  # noqa: E402
+from hyper_lifelong_gan.methods import METHODS  # noqa: E402
+from hyper_lifelong_gan.metrics import report  # noqa: E402
 
 # The paper's Table 4 column order (Hyper-Full, Hyper-LifelongGAN, SFT, Full, LifelongGAN++, PiggybackGAN).
 METHOD_ORDER = ("hyper_full", "hyper_lifelong_gan", "sft", "full", "lifelong_gan_pp", "piggyback")
@@ -382,26 +387,34 @@ def config_from_flags(flag_values):
 
 
 def main(argv):
-    from absl import app, logging
+    from absl import logging
 
-    if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-    logging.set_verbosity(logging.WARNING)
+    if not FLAGS["verbosity"].present:
+        logging.set_verbosity(logging.WARNING)
+    try:  # every flag, before anything is written or downloaded
+        config_lib.check_flag("parallel", FLAGS.parallel, config_lib.NON_NEGATIVE_INT)
+        config = config_lib.validate(config_from_flags(FLAGS))
+        methods = parse_methods(FLAGS.methods)
+    except config_lib.InvalidConfig as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     from datasets.tasks import DatasetError
 
     out_dir = FLAGS.out_dir or (QUICK_OUT_DIR if FLAGS.quick else DEFAULT_OUT_DIR)
     try:
-        compare(config_from_flags(FLAGS), parse_methods(FLAGS.methods), out_dir, parallel=FLAGS.parallel or None)
+        compare(config, methods, out_dir, parallel=FLAGS.parallel or None)
     except (config_lib.InvalidConfig, DatasetError, FloatingPointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("Interrupted; run the same command again to resume.", file=sys.stderr)
+        return 130
     print(f"Wrote {os.path.join(out_dir, 'comparison.md')} and comparison.json")
     return 0
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from absl import app
 
     FLAGS = define_flags()
-    app.run(main)
+    app.run(main, flags_parser=cli.flags_parser("python -m hyper_lifelong_gan.comparison"))

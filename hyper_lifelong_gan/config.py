@@ -194,3 +194,128 @@ def learning_rate_at(config, step, num_steps):
     decay_steps = max(1, round(num_steps * config.decay_fraction))
     decayed = max(0, step + 1 - (num_steps - decay_steps))
     return config.learning_rate * (1.0 - decayed / (decay_steps + 1))
+
+
+# ------------------------------------------------------------------ flag validation
+# Besides RESUMABLE_CHANGES, a run may resume with a lower --learning_rate (never a
+# higher one): the way on after a loss became NaN or Inf (trainer.NonFiniteLoss).
+# Every flag's allowed values, in one place: `validate` checks a TrainConfig before a
+# run writes or downloads anything; `check_flag` / `check_flags` serve the other
+# commands' own flags (evaluate.py, translate.py, export.py) with the same rules and
+# the same one-sentence errors. A field without a rule here is not checked.
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a flag allows: `test(value)` is True for an allowed value; `allowed`
+    finishes the sentence "... it must be <allowed>"."""
+
+    test: object
+    allowed: str
+
+
+POSITIVE_INT = Rule(lambda value: isinstance(value, int) and value > 0, "a positive integer")
+NON_NEGATIVE_INT = Rule(lambda value: isinstance(value, int) and value >= 0, "an integer >= 0")
+POSITIVE_NUMBER = Rule(lambda value: value == value and 0 < value < float("inf"), "a positive number")
+NON_NEGATIVE_NUMBER = Rule(lambda value: value == value and 0 <= value < float("inf"), "a number >= 0")
+
+
+def choice(*values):
+    return Rule(lambda value: value in values, "one of " + ", ".join(map(str, values)))
+
+
+def multiple_of(factor, what):
+    return Rule(
+        lambda value: isinstance(value, int) and value > 0 and value % factor == 0,
+        f"a positive multiple of {factor} ({what})",
+    )
+
+
+def _numbers(value, cast):
+    parts = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    return [cast(str(part).strip()) for part in parts]
+
+
+def per_task(cast, allowed):
+    """A positive number, or one per task, comma-separated (e.g. --steps_per_task=400,200)."""
+
+    def test(value):
+        if isinstance(value, bool):
+            return False
+        try:
+            numbers = _numbers(value, cast)
+        except ValueError:
+            return False
+        return all(0 < number < float("inf") for number in numbers)
+
+    return Rule(test, f"{allowed}, or one per task, comma-separated")
+
+
+def comma_list_of(*values):
+    """A comma-separated list of `values` (at least one)."""
+
+    def test(text):
+        items = [item.strip() for item in str(text).split(",") if item.strip()]
+        return bool(items) and all(item in values for item in items)
+
+    return Rule(test, "a comma-separated list of " + ", ".join(values))
+
+
+FLAG_RULES = {
+    "mode": choice("auto", "paired", "unpaired"),
+    "steps_per_task": per_task(int, "a positive integer"),
+    "epochs_per_task": per_task(float, "a positive number"),
+    "lr_schedule": choice("constant", "linear_decay"),
+    "decay_fraction": Rule(lambda value: 0 < value <= 1, "a number in (0, 1]"),
+    "discriminator": choice("per_task", "shared"),
+    "sample_every": NON_NEGATIVE_INT,
+    "batch_size": POSITIVE_INT,
+    "image_size": multiple_of(4, "the generator downsamples twice"),
+    "ngf": POSITIVE_INT,
+    "n_blocks": POSITIVE_INT,
+    "ndf": POSITIVE_INT,
+    "K": POSITIVE_INT,
+    "z_dim": POSITIVE_INT,
+    "hidden_units": POSITIVE_INT,
+    "beta": NON_NEGATIVE_NUMBER,
+    "l1_weight": NON_NEGATIVE_NUMBER,
+    "distill_input": choice("swap", "unswap", "noise"),
+    "learning_rate": POSITIVE_NUMBER,
+    "adam_beta1": Rule(lambda value: value == value and 0 <= value < 1, "a number in [0, 1)"),
+    "jit_compile": choice("auto", "true", "false"),
+    "jitter": choice("auto", "true", "false"),
+    "seed": NON_NEGATIVE_INT,
+    "log_every": POSITIVE_INT,
+    "checkpoint_every": POSITIVE_INT,
+    "eval_examples": NON_NEGATIVE_INT,
+}
+
+
+def check_flag(name, value, rule):
+    """Raises `InvalidConfig` (one sentence naming the flag, the value and what is
+    allowed) unless `value` passes `rule`; None (a default still to be filled) passes."""
+    if value is None:
+        return
+    try:
+        allowed = bool(rule.test(value))
+    except TypeError:
+        allowed = False
+    if not allowed:
+        raise InvalidConfig(f"--{name}={value} is not allowed: it must be {rule.allowed}.")
+
+
+def check_flags(values, rules):
+    """`check_flag` for every name of `rules` found in the mapping `values`."""
+    for name, rule in rules.items():
+        if name in values:
+            check_flag(name, values[name], rule)
+
+
+def validate(config):
+    """Checks every field of a TrainConfig that has a rule in `FLAG_RULES`.
+
+    Raises:
+        InvalidConfig: the first field whose value is not allowed.
+    """
+    check_flags(dataclasses.asdict(config), FLAG_RULES)
+    return config

@@ -52,6 +52,10 @@ def test_train_cli_learns_a_shrunken_builtin_sequence_and_resumes_after_ctrl_c(t
         "--jit_compile=false",  # four XLA compilations would add a minute; test_xla.py compiles the step
     ]
     # Ctrl-C once the second task has taken a step: a checkpoint is saved, status 130.
+    # The SIGINT may arrive anywhere (a step's native code, logging, a checkpoint
+    # write); the trainer's handler only sets a flag that the loop reads between
+    # steps, so it is never lost (it used to be, now and then, when the
+    # KeyboardInterrupt was raised inside code that dropped it).
     # (Output goes to a file: a pipe nobody reads while waiting could fill and stall the run.)
     output_path = tmp_path / "interrupted_run.log"
     with open(output_path, "w") as output:
@@ -68,6 +72,7 @@ def test_train_cli_learns_a_shrunken_builtin_sequence_and_resumes_after_ctrl_c(t
         process.wait(timeout=300)
     printed = output_path.read_text()
     assert process.returncode == 130, printed[-3000:]
+    assert "Ctrl-C: saving a checkpoint after this step" in printed
     assert "Run the same command again to resume" in printed
     assert json.loads((tmp_path / "progress.json").read_text()) == {"completed_tasks": 1}
     stopped_at = logged_steps(tmp_path)[-1]

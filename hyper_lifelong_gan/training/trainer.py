@@ -20,7 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from datasets import builtin_tasks, pipeline
+from datasets import builtin_tasks, pipeline, prepare
 from datasets import tasks as task_registry
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.methods import get_method, set_task_seed
@@ -32,6 +32,7 @@ from hyper_lifelong_gan.training.logging_utils import (
     MetricsLog, Progress, StepCostModel, format_duration, write_json_atomically,
 )
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
+from hyper_lifelong_gan.training.run_control import INTERRUPT, TrainingInterrupted, workdir_lock
 from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
 from hyper_lifelong_gan.training.unpaired_steps import CycleGenerators, UnpairedTaskStep
 
@@ -44,22 +45,17 @@ class ConfigMismatch(config_lib.InvalidConfig):
     """The workdir holds a run made with other flags."""
 
 
-class TrainingInterrupted(Exception):
-    """Training stopped early on request; a checkpoint was saved."""
+class NonFiniteLoss(FloatingPointError):
+    """A loss became NaN or Inf; the last checkpoint (all of whose steps were finite) is kept."""
 
 
 # ----------------------------------------------------------------------------- set-up
 
 
 def prepare_config(config):
-    """Parses the task list and fills the size defaults; returns (config, tasks)."""
+    """Validates the flags, parses the task list and fills the size defaults; returns (config, tasks, method)."""
+    config_lib.validate(config)
     method = get_method(config.method)  # fails early with the list of valid names
-    if config.distill_input not in ("swap", "unswap", "noise"):
-        raise config_lib.InvalidConfig(
-            f"Unknown --distill_input {config.distill_input!r}; valid inputs are swap, unswap, noise."
-        )
-    if config.mode not in ("auto", *MODES):
-        raise config_lib.InvalidConfig(f"Unknown --mode {config.mode!r}; valid modes are auto, paired, unpaired.")
     if not config.tasks:
         builtin = builtin_tasks.UNPAIRED_TASKS if config.mode == "unpaired" else builtin_tasks.PAIRED_TASKS
         config = dataclasses.replace(config, tasks=",".join(builtin))
@@ -74,8 +70,7 @@ def prepare_config(config):
     resolved = dataclasses.replace(config_lib.resolve(config, toy=toy), mode=mode)
     config_lib.check_schedule(resolved, len(tasks))
     resolved = config_lib.canonical_lengths(resolved)
-    if resolved.image_size % 4:
-        raise config_lib.InvalidConfig(f"--image_size must be a multiple of 4 (two downsamplings), got {resolved.image_size}.")
+    config_lib.validate(resolved)  # the filled sizes too
     return resolved, tasks, method
 
 
@@ -105,6 +100,7 @@ def check_run_config(config):
         for name, value in dataclasses.asdict(config).items()
         # A field the recorded run did not know (added since) cannot have differed.
         if name in recorded and name not in config_lib.RESUMABLE_CHANGES and recorded[name] != value
+        and not _lowered_learning_rate(name, recorded[name], value)
     ]
     if differences:
         raise ConfigMismatch(
@@ -114,21 +110,34 @@ def check_run_config(config):
     return True
 
 
+def _lowered_learning_rate(name, recorded, value):
+    # The one learning change a run may resume with: a lower --learning_rate, the
+    # way on after a loss became NaN or Inf (see `NonFiniteLoss`).
+    return name == "learning_rate" and isinstance(recorded, (int, float)) and 0 < value < recorded
+
+
 def check_or_write_run_config(config):
-    """Records the flags of a new run; refuses to resume a run made with other flags."""
-    if not check_run_config(config):
-        write_json_atomically(os.path.join(config.workdir, RUN_CONFIG), dataclasses.asdict(config))
+    """Records the flags of a new run; refuses to resume a run made with other flags.
+
+    A resumed run with a lower --learning_rate records it, so that later resumes
+    use it (or a lower one) too.
+    """
+    path = os.path.join(config.workdir, RUN_CONFIG)
+    if not check_run_config(config) or load_json(path, {}).get("learning_rate") != config.learning_rate:
+        write_json_atomically(path, dataclasses.asdict(config))
 
 
 def prepare_data(tasks, config):
     """Downloads or generates every task's data before anything is trained, so that a
     missing archive stops the run at its start, not after hours of earlier tasks.
 
+    Every task is tried, so that one message names every file that cannot be
+    downloaded here (offline, a sequence may miss several archives).
+
     Raises:
-        datasets.pipeline.DatasetError: as `pipeline.prepare_builder`.
+        datasets.pipeline.DatasetError: as `datasets.prepare.prepare_tasks`.
     """
-    for task in tasks:
-        pipeline.prepare_builder(task, config.data_dir or None)
+    prepare.prepare_tasks(tasks, config.data_dir or None)
 
 
 def make_strategy():
@@ -358,25 +367,51 @@ def train(config, interrupt_after_steps=None, log_stream=None):
 
     `interrupt_after_steps` stops the run (with a checkpoint, like Ctrl-C) after
     that many steps of this invocation: tests use it to check resuming.
+
+    Ctrl-C (SIGINT, in the main thread) stops the run at its next safe point with a
+    checkpoint saved, and the returned results then hold fewer stages than tasks
+    (see run_control.py). A second process on the same workdir is refused
+    (`run_control.WorkdirBusy`); a loss that becomes NaN or Inf stops the run
+    (`NonFiniteLoss`) without checkpointing the bad state.
     """
-    config, tasks, method = prepare_config(config)
-    os.makedirs(config.workdir, exist_ok=True)
-    check_run_config(config)  # other flags are refused before any download
-    prepare_data(tasks, config)
-    # Recorded once the data is there: a run that could not start does not pin the
-    # workdir to its flags.
-    check_or_write_run_config(config)
-    policy = precision_policy(config)
-    keras.mixed_precision.set_global_policy(policy)
+    installed = INTERRUPT.install()
     try:
-        return _train(config, tasks, method, policy, interrupt_after_steps, log_stream)
+        with INTERRUPT.deferred():
+            return _locked_train(config, interrupt_after_steps, log_stream)
     finally:
-        keras.mixed_precision.set_global_policy("float32")
+        if installed:
+            INTERRUPT.uninstall()
+        INTERRUPT.reset()
 
 
-def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
-    workdir = config.workdir
+def _locked_train(config, interrupt_after_steps, log_stream):
+    config, tasks, method = prepare_config(config)
     strategy = make_strategy()
+    replicas = strategy.num_replicas_in_sync
+    if config.batch_size % replicas:
+        raise config_lib.InvalidConfig(
+            f"--batch_size={config.batch_size} does not split over the {replicas} replicas (GPUs) of this "
+            f"machine; use a multiple of {replicas}."
+        )
+    check_run_config(config)  # other flags are refused before any download
+    with INTERRUPT.abortable():
+        prepare_data(tasks, config)
+    INTERRUPT.check()
+    # The workdir is locked (and created) once the data is there, and the flags are
+    # recorded under the lock: a run that could not start writes nothing to it.
+    with workdir_lock(config.workdir):
+        check_or_write_run_config(config)
+        policy = precision_policy(config)
+        keras.mixed_precision.set_global_policy(policy)
+        try:
+            return _train(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy)
+        finally:
+            keras.mixed_precision.set_global_policy("float32")
+
+
+def _train(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy=None):
+    workdir = config.workdir
+    strategy = strategy or make_strategy()
     mode = MODES[config.mode](config, tasks, method, strategy, policy, use_jit(config))
     results_path = os.path.join(workdir, RESULTS)
     results = load_json(results_path, empty_results(method, tasks, mode.metric_names))
@@ -420,23 +455,30 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
         )
         if manager.latest_checkpoint:
             checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+            _use_learning_rate(setup.checkpoint_items, config.learning_rate)
         start_step = int(step_counter.numpy())
         if progress is None:
             progress = Progress(total_steps, sum(lengths[:task_index]) + start_step, stream=log_stream)
-        # --- input: a deterministic stream that depends on where this segment starts.
+        # --- input: one deterministic stream per task; a resumed segment skips the
+        # batches already trained on, so that it sees what an uninterrupted run sees
+        # (the skipped batches are produced by the input pipeline, not trained on).
         dataset = pipeline.make_dataset(
             task, "train", config.image_size, config.batch_size, training=True,
-            jitter=config.jitter == "true", seed=config.seed * 7919 + task_index * 104729 + start_step,
+            jitter=config.jitter == "true", seed=config.seed * 7919 + task_index * 104729,
             data_dir=config.data_dir or None,
-        )
+        ).skip(start_step)
         iterator = iter(strategy.experimental_distribute_dataset(dataset))
-        # --- the loop.
+        # --- the loop. Ctrl-C is honoured between steps (run_control.py); every step's
+        # losses are checked for NaN/Inf before anything is logged or checkpointed.
         label = f"task {task_index + 1}/{len(tasks)} {task.name}"
         window_start, window_steps = time.monotonic(), 0
         first_window = True  # holds the step's tracing (and XLA compile): not a step's cost
         step = start_step
+        saved_step = start_step if manager.latest_checkpoint else None
+        unchecked = []  # (step, losses) not yet checked: fetched at the next log or save
         try:
             while step < num_steps:
+                INTERRUPT.check()
                 inputs, targets = next(iterator)
                 set_learning_rates(config, setup, step, num_steps)
                 z = student.models[0].sample_z(_step_seed(config.seed, task_index, step))
@@ -446,7 +488,9 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
                 steps_this_run += 1
                 window_steps += 1
                 step_counter.assign(step)
+                unchecked.append((step, values))
                 if step % config.log_every == 0 or step == num_steps:
+                    _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
                     elapsed = time.monotonic() - window_start
                     images_per_second = window_steps * config.batch_size / max(elapsed, 1e-9)
                     if not first_window or task_index not in cost_model.measured:
@@ -462,21 +506,31 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
                 if config.sample_every and step % config.sample_every == 0 and step < num_steps:
                     samples.write(writer, student, task_index, sum(lengths[:task_index]) + step)
                 if step % config.checkpoint_every == 0 and step < num_steps:
+                    _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
                     manager.save()
+                    saved_step = step
                 if interrupt_after_steps is not None and steps_this_run >= interrupt_after_steps:
                     raise TrainingInterrupted(f"stopped after {steps_this_run} steps as requested")
+            _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
+            if saved_step != step:
+                manager.save()
+                saved_step = step
+            # --- end of task: keep the generators, evaluate every task seen so far.
+            save_task_generators(workdir, task_index, student)
+            INTERRUPT.check()
+            with INTERRUPT.abortable():
+                scores = mode.evaluate(student, task_index)
+            INTERRUPT.check()
         except (KeyboardInterrupt, TrainingInterrupted):
-            manager.save()
+            if saved_step != step:
+                _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
+                manager.save()
             progress.close()
             print(
                 f"Interrupted at step {step} of task {task_index + 1} ({task.name}); checkpoint saved. "
                 "Run the same command again to resume.", file=log_stream, flush=True,
             )
             return results
-        manager.save()
-        # --- end of task: keep the generators, evaluate every task seen so far.
-        save_task_generators(workdir, task_index, student)
-        scores = mode.evaluate(student, task_index)
         record_stage(results, task_index, scores, student.count_params(), len(tasks))
         write_json_atomically(results_path, results)
         _write_task_summaries(
@@ -484,6 +538,13 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
         )
         write_json_atomically(os.path.join(workdir, PROGRESS), {"completed_tasks": task_index + 1})
         previous = student
+        if INTERRUPT.requested and task_index + 1 < len(tasks):
+            progress.close()
+            print(
+                f"Interrupted after task {task_index + 1} ({task.name}); its results are saved. "
+                "Run the same command again to resume.", file=log_stream, flush=True,
+            )
+            return results
     if progress is not None:
         progress.close()
     print_tables(results, stream=log_stream)
@@ -546,6 +607,41 @@ def _trackable(item):
     return weights_trackable(item) if isinstance(item, keras.layers.Layer) else item
 
 
+def _use_learning_rate(checkpoint_items, learning_rate):
+    """After a restore: the checkpoint holds the optimizers' learning rate, and a run
+    may resume with a lower --learning_rate (after a NaN); use the flag's value."""
+    for item in checkpoint_items.values():
+        if isinstance(item, keras.optimizers.Optimizer):
+            inner = getattr(item, "inner_optimizer", item)
+            variable = getattr(inner, "_learning_rate", None)
+            if isinstance(variable, keras.Variable):
+                variable.assign(learning_rate)
+
+
+def _check_finite(unchecked, loss_names, task_index, task_name, saved_step):
+    """Raises `NonFiniteLoss` at the first step of `unchecked` with a NaN or Inf loss.
+
+    The losses are fetched here, at the next log or checkpoint, not after every
+    step: no extra synchronisation of the device, and no checkpoint of a bad state.
+    Empties `unchecked`.
+    """
+    pending = list(unchecked)
+    unchecked.clear()
+    for step, values in pending:
+        for name in loss_names:
+            value = float(values[name])
+            if not np.isfinite(value):
+                kept = (
+                    f"the last checkpoint (step {saved_step}) is kept" if saved_step
+                    else "no checkpoint of this task was saved"
+                )
+                raise NonFiniteLoss(
+                    f"The {name} loss became {value} at step {step} of task {task_index + 1} ({task_name}) and "
+                    f"training stopped; {kept}: run the same command with a lower --learning_rate to resume"
+                    " (or, for a new run, without --mixed_precision)."
+                )
+
+
 def _step_seed(seed, task_index, step):
     return (seed * 1000 + task_index, step)
 
@@ -553,12 +649,6 @@ def _step_seed(seed, task_index, step):
 def _log_step(values, loss_names, task_index, task_name, step, config, images_per_second, optimizer,
               metrics_log, writer, progress, label, eta, step_offset):
     scalars = {name: float(values[name]) for name in loss_names}
-    for name, value in scalars.items():
-        if not np.isfinite(value):
-            raise FloatingPointError(
-                f"The {name} loss became {value} at step {step} of task {task_name}; "
-                "lower --learning_rate or disable --mixed_precision."
-            )
     global_step = step_offset + step  # steps of the earlier tasks + this one's
     learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
     record = dict(
@@ -607,4 +697,4 @@ def settings_text(config, tasks, method, strategy, policy, jit_compile, lengths)
     ])
 
 
-__all__ = ["ConfigMismatch", "prepare_config", "train", "print_tables", "format_duration"]
+__all__ = ["ConfigMismatch", "NonFiniteLoss", "prepare_config", "train", "print_tables", "format_duration"]
