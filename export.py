@@ -30,6 +30,8 @@ cli.quiet_tensorflow(sys.argv, import_now=False)  # --help and flag errors need 
 
 from absl import app, flags, logging  # noqa: E402
 
+from hyper_lifelong_gan import config as config_lib  # noqa: E402
+
 from hyper_lifelong_gan.serving_choices import DIRECTIONS, FORMATS  # noqa: E402
 
 flags.DEFINE_string("workdir", None, "The workdir of a train.py run.")
@@ -50,6 +52,8 @@ flags.DEFINE_enum(
 )
 flags.DEFINE_bool("overwrite", False, "Replace --output if it exists.")
 FLAGS = flags.FLAGS
+# The allowed values of the flags above (config.py's rules, one sentence per failure).
+FLAG_RULES = {"stage": config_lib.POSITIVE_INT}
 
 
 def flag_errors():
@@ -58,8 +62,10 @@ def flag_errors():
         return "--workdir is required: the folder of a train.py run."
     if not FLAGS.output:
         return "--output is required: where to write the exported model."
-    if FLAGS.stage is not None and FLAGS.stage < 1:
-        return f"--stage must be a learned task's 1-based number; got {FLAGS.stage}."
+    try:
+        config_lib.check_flags(FLAGS.flag_values_dict(), FLAG_RULES)
+    except config_lib.InvalidConfig as error:
+        return str(error)
     if FLAGS.format == "keras" and not FLAGS.output.endswith(".keras"):
         return f"--format=keras needs an --output ending in .keras; got {FLAGS.output}."
     if FLAGS.task is not None and FLAGS.format != "tflite":

@@ -27,6 +27,8 @@ cli.quiet_tensorflow(sys.argv, import_now=False)  # --help and flag errors need 
 
 from absl import app, flags, logging  # noqa: E402
 
+from hyper_lifelong_gan import config as config_lib  # noqa: E402
+
 from hyper_lifelong_gan.serving_choices import DIRECTIONS, FITS  # noqa: E402
 
 flags.DEFINE_string("workdir", None, "The workdir of a train.py run.")
@@ -52,6 +54,8 @@ flags.DEFINE_enum(
 flags.DEFINE_integer("batch_size", 16, "Images translated together (images of one size are batched).")
 flags.DEFINE_bool("side_by_side", False, "Also write input | output pairs to OUTPUT/pairs/.")
 FLAGS = flags.FLAGS
+# The allowed values of the flags above (config.py's rules, one sentence per failure).
+FLAG_RULES = {"stage": config_lib.POSITIVE_INT, "batch_size": config_lib.POSITIVE_INT}
 
 
 def flag_errors():
@@ -62,10 +66,10 @@ def flag_errors():
     ):
         if not getattr(FLAGS, name):
             return f"--{name} is required: {what}."
-    if FLAGS.stage is not None and FLAGS.stage < 1:
-        return f"--stage must be a learned task's 1-based number; got {FLAGS.stage}."
-    if FLAGS.batch_size < 1:
-        return f"--batch_size must be at least 1; got {FLAGS.batch_size}."
+    try:
+        config_lib.check_flags(FLAGS.flag_values_dict(), FLAG_RULES)
+    except config_lib.InvalidConfig as error:
+        return str(error)
     if os.path.isfile(FLAGS.output):
         return f"--output={FLAGS.output} is a file; name a folder."
     return None
