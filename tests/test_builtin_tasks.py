@@ -50,7 +50,7 @@ def test_constants_name_every_task():
     config_names = [config.name for config in builtin_tasks.BuiltinTasks.BUILDER_CONFIGS]
     assert config_names == list(PAIRED_TASKS + UNPAIRED_TASKS)
     assert builtin_tasks.BuiltinTasks.name == "builtin_tasks"
-    assert str(builtin_tasks.BuiltinTasks.VERSION) == "1.0.0"
+    assert str(builtin_tasks.BuiltinTasks.VERSION) == "1.1.0"
 
 
 @pytest.mark.parametrize("task_name", PAIRED_TASKS)
