@@ -50,7 +50,7 @@ def test_constants_name_every_task():
     config_names = [config.name for config in builtin_tasks.BuiltinTasks.BUILDER_CONFIGS]
     assert config_names == list(PAIRED_TASKS + UNPAIRED_TASKS)
     assert builtin_tasks.BuiltinTasks.name == "builtin_tasks"
-    assert str(builtin_tasks.BuiltinTasks.VERSION) == "1.0.0"
+    assert str(builtin_tasks.BuiltinTasks.VERSION) == "1.1.0"
 
 
 @pytest.mark.parametrize("task_name", PAIRED_TASKS)
@@ -200,3 +200,15 @@ def test_prepare_unpaired_task_matches_cycle_gan_layout(task_name, data_dir):
     for split, label in (("trainA", 0), ("testB", 1)):
         labels = [int(e["label"]) for e in tfds.as_numpy(builder.as_dataset(split=split))]
         assert set(labels) == {label}
+
+
+def test_photo_targets_follow_brightness_relative_to_the_image():
+    # The generator's instance norm drops each image's absolute brightness, so the
+    # photo renderers map brightness stretched per image: a darker, flatter copy of
+    # a photo lands on the same ramp positions.
+    photo = builtin_tasks._to_float(make_example("toy_photo2warm", "train", 0)["input"])
+    np.testing.assert_allclose(
+        builtin_tasks._stretched_luminance(0.7 * photo + 0.1),
+        builtin_tasks._stretched_luminance(photo),
+        atol=0.01,
+    )

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from hyper_lifelong_gan.layers import hyper_conv
 from hyper_lifelong_gan.layers import (
     HyperConv2D,
     HyperConv2DTranspose,
@@ -305,6 +306,26 @@ def test_hyper_different_z_give_different_filters():
     first, second = _np(layer.kernel(0, _z(seed=5))), _np(layer.kernel(0, _z(seed=6)))
     assert np.max(np.abs(first - second)) > 1e-3
     np.testing.assert_array_equal(first, _np(layer.kernel(0, _z(seed=5))))
+
+
+def test_hyper_filter_generator_starts_nearly_independent_of_z():
+    """At init H_i(z) is mostly its (z-independent) output bias: base filters of unit
+    variance whose z-dependent part has the variance INITIAL_Z_SHARE^2 of He scaling,
+    so drawing z every step barely perturbs the first steps; the kernel keeps the He
+    variance 2 / fan_in of a conventional convolution."""
+    share = hyper_conv.INITIAL_Z_SHARE
+    layer = HyperConv2D(32, 7, num_tasks=1)  # the paper's K, |z| and hidden size
+    layer.build((None, None, None, 16))
+    zs = np.random.default_rng(0).normal(size=(256, 64)).astype("float32")
+    bases = np.stack([_np(layer.base_filters(0, z)) for z in zs])  # (256, 49, 7)
+    assert 0.8 < bases.var() < 1.2
+    # Across z each entry varies by w . relu(h(z)): variance s^2 (1/2 - 1/(2 pi)) * 2.
+    z_variance = bases.var(axis=0).mean()
+    expected = share**2 * 2 * (0.5 - 0.5 / np.pi)
+    assert 0.7 * expected < z_variance < 1.3 * expected
+    assert z_variance < 0.05 * bases.var()
+    kernel_variance = _np(layer.kernel(0, zs[0])).var()
+    assert 0.75 < kernel_variance / (2.0 / (7 * 7 * 16)) < 1.25
 
 
 def test_hyper_rejects_unknown_task():

@@ -249,7 +249,8 @@ def test_interrupted_unpaired_run_resumes_where_it_stopped(tmp_path, toy_data_di
     assert logged_steps(tmp_path) == expected
     assert json.loads((tmp_path / "progress.json").read_text()) == {"completed_tasks": 2}
     assert pool_count(tmp_path, 1) == 8  # the pool came back with its 4 images
-    assert set(results["metrics"]) == {"acc"}
+    assert set(results["metrics"]) == {"acc", "structure"} and set(results["baselines"]) == {"structure"}
+    assert len(results["baselines"]["structure"]) == 2 and None not in results["baselines"]["structure"][1]
     acc = results["metrics"]["acc"]
     assert len(acc) == 2 and acc[0][1] is None and None not in acc[1]
     assert all(0.0 <= value <= 1.0 for value in acc[0][:1] + acc[1])

@@ -7,6 +7,16 @@ from keras import ops
 
 from hyper_lifelong_gan.layers.task_convolution import TaskConvolution
 
+# Share of the base filters' standard deviation that depends on z at initialisation
+# (our choice; the paper does not say how H_i is initialised). H_i starts as a
+# near-constant map: its output bias carries base filters of variance 1 - s^2 and
+# its output kernel a z-dependent part of variance s^2, so B_i still has unit
+# variance but a fresh z barely changes the filters. Drawing z anew every step then
+# no longer adds noise to the first steps (with s = 1 the hyper generator learns
+# the toy tasks far slower than conventional filters); the output kernel trains
+# like every other weight, so the filters grow into z as training needs it.
+INITIAL_Z_SHARE = 0.1
+
 
 class _HyperKernel(TaskConvolution):
     """Shared machinery of `HyperConv2D` and `HyperConv2DTranspose`.
@@ -61,8 +71,9 @@ class _HyperKernel(TaskConvolution):
             raise ValueError("The channel dimension of the input must be known.")
         self.in_channels = in_channels
         kernel_area = self.kernel_size[0] * self.kernel_size[1]
-        # Variance bookkeeping: H_i emits base filters of unit variance (z ~ N(0, I),
-        # LeCun then He initialisation), so W gets the He variance of a conventional
+        # Variance bookkeeping: H_i emits base filters of unit variance (z ~ N(0, I);
+        # LeCun hidden layer; output = bias of variance 1 - s^2 plus a He-scaled
+        # z-dependent part of variance s^2, see INITIAL_Z_SHARE), so W gets the He variance of a conventional
         # kernel spread over K bases: Var(F) = K * Var(W) = 2 / fan_in.
         fan_in = kernel_area * in_channels
         self.shared_weight = self.add_weight(
@@ -87,15 +98,22 @@ class _HyperKernel(TaskConvolution):
                         shape=(self.hidden_units,),
                         initializer="zeros",
                     ),
+                    # He variance scaled by s^2: the z-dependent part has variance s^2.
                     self.add_weight(
                         name=f"{prefix}_output_kernel",
                         shape=(self.hidden_units, kernel_area * self.num_bases),
-                        initializer="he_normal",
+                        initializer=keras.initializers.VarianceScaling(
+                            scale=2.0 * INITIAL_Z_SHARE**2, mode="fan_in",
+                            distribution="untruncated_normal",
+                        ),
                     ),
+                    # The z-independent base filters, variance 1 - s^2.
                     self.add_weight(
                         name=f"{prefix}_output_bias",
                         shape=(kernel_area * self.num_bases,),
-                        initializer="zeros",
+                        initializer=keras.initializers.RandomNormal(
+                            stddev=math.sqrt(1.0 - INITIAL_Z_SHARE**2)
+                        ),
                     ),
                 )
             else:

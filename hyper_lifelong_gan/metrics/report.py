@@ -24,6 +24,7 @@ METRIC_LABELS = {
     "l1": "L1",
     "psnr": "PSNR",
     "ssim": "SSIM",
+    "structure": "Structure SSIM",
     "params": "Params",
 }
 PERCENT_METRICS = frozenset({"acc"})
@@ -108,7 +109,7 @@ def forgetting(matrix):
     return result
 
 
-def continual_matrix_table(metric_name, task_names, matrix):
+def continual_matrix_table(metric_name, task_names, matrix, baseline=None):
     """The task-by-stage matrix of one metric as a markdown table.
 
     Rows: "after <task i>"; columns: the evaluated task j, then the mean over the
@@ -116,10 +117,17 @@ def continual_matrix_table(metric_name, task_names, matrix):
     since it was learned, M[j][j] - M[T-1][j] for higher-is-better metrics and
     M[T-1][j] - M[j][j] for lower-is-better ones (L1, FID), so positive = forgot.
 
+    With a `baseline` matrix (a trivial baseline's value for each entry, same
+    layout), two more rows set each task's score just after learning it, M[j][j],
+    beside its baseline B[j][j], so a task never learned reads differently from one
+    not forgotten; where the baseline changes from stage to stage (it depends on the
+    outputs), a last row gives it after the last task, B[T-1][j].
+
     Args:
         metric_name: e.g. 'acc' (shown in percent) or 'fid'.
         task_names: the T task names, in training order.
         matrix: T x T nested lists (or array) with None (or NaN) where j > i.
+        baseline: None, or T x T values like `matrix`.
 
     Returns:
         A markdown table, e.g. for Acc of two tasks:
@@ -155,6 +163,18 @@ def continual_matrix_table(metric_name, task_names, matrix):
         + [format_value(metric_name, v) for v in drops]
         + [format_value(metric_name, mean_drop)]
     )
+    if baseline is not None:
+        if len(baseline) != num_tasks or any(len(row) != num_tasks for row in baseline):
+            raise ValueError(f"The baseline matrix must be {num_tasks} x {num_tasks}.")
+        baseline = [[None if _is_missing(v) else float(v) for v in row] for row in baseline]
+        diagonal = [baseline[j][j] for j in range(num_tasks)]
+        summary = [("just learned", [matrix[j][j] for j in range(num_tasks)]), ("baseline", diagonal)]
+        if baseline[-1] != diagonal:
+            summary.append(("baseline after last", baseline[-1]))
+        for label, values in summary:
+            known = [v for v in values if v is not None]
+            mean = sum(known) / len(known) if known else None
+            rows.append([label] + [format_value(metric_name, v) for v in values] + [format_value(metric_name, mean)])
     return _markdown_rows(header, rows)
 
 

@@ -188,10 +188,16 @@ def empty_results(method, tasks, metric_names=evaluation.PAIRED_METRICS):
 
 
 def record_stage(results, stage, scores, params, num_tasks):
-    """Fills row `stage` of every metric matrix (None for tasks not learned yet)."""
+    """Fills row `stage` of every metric matrix (None for tasks not learned yet); a
+    score named `baseline_<metric>` fills results["baselines"][<metric>] alike."""
     for name, values in scores.items():
         row = list(values) + [None] * (num_tasks - len(values))
-        matrix = results["metrics"].setdefault(name, [])
+        if name.startswith(evaluation.BASELINE_PREFIX):
+            table = results.setdefault("baselines", {})
+            name = name[len(evaluation.BASELINE_PREFIX):]
+        else:
+            table = results["metrics"]
+        matrix = table.setdefault(name, [])
         del matrix[stage:]
         matrix.append(row)
     del results["params"][stage:]
@@ -202,7 +208,8 @@ def print_tables(results, stream=None):
     lines = [f"Method: {results['method']}; generator parameters per stage: "
              + ", ".join(f"{p / 1e6:.3f}M" for p in results["params"])]
     for name, matrix in results["metrics"].items():
-        lines.append(report.continual_matrix_table(name, results["tasks"], matrix))
+        baseline = results.get("baselines", {}).get(name)
+        lines.append(report.continual_matrix_table(name, results["tasks"], matrix, baseline=baseline))
     text = "\n\n".join(lines)
     print(text, file=stream, flush=True)
     return text
