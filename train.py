@@ -31,6 +31,7 @@ _CHOICES = {
     "jitter": ["auto", "true", "false"],
     "lr_schedule": ["constant", "linear_decay"],
     "mode": ["auto", "paired", "unpaired"],
+    "strategy": ["auto", "one_device", "mirrored", "multi_worker"],
 }
 
 

@@ -56,6 +56,8 @@ class TrainConfig:
     checkpoint_every: int = _field(200, "Save a resumable checkpoint every this many steps (and at the end of every task).")
     eval_examples: int = _field(0, "Evaluate each task on at most this many test examples after each task; 0 means all.")
     data_dir: str = _field("", "TFDS data directory; empty means TFDS' default (~/tensorflow_datasets).")
+    strategy: str = _field("auto", "How training is distributed: one_device, mirrored (MirroredStrategy over this machine's GPUs), multi_worker (MultiWorkerMirroredStrategy over the cluster in TF_CONFIG; run the same command on every worker, README 'Training on several machines') or auto (multi_worker when TF_CONFIG names a cluster, mirrored with several GPUs, else one_device). --batch_size stays the global batch.")
+    cluster_timeout: int = _field(300, "With --strategy=multi_worker, seconds to wait for every worker of TF_CONFIG to come up before giving up with an error naming their addresses.")
 
 
 TOY_SIZES = dict(steps_per_task=400, batch_size=8, image_size=32, ngf=16, n_blocks=2, ndf=16)
@@ -71,7 +73,8 @@ SAMPLE_EVERY = dict(toy=100, real=1000)
 RUNS_ROOT = "runs"
 
 # Fields that only say where or how often to write: a run may resume with them changed.
-RESUMABLE_CHANGES = ("workdir", "log_every", "sample_every", "checkpoint_every", "data_dir")
+# The strategy too: the global batch, hence the run, is the same on one device or many.
+RESUMABLE_CHANGES = ("workdir", "log_every", "sample_every", "checkpoint_every", "data_dir", "strategy", "cluster_timeout")
 
 
 def field_help():

@@ -27,9 +27,9 @@ from hyper_lifelong_gan.methods import get_method, set_task_seed
 from hyper_lifelong_gan.methods.base import weights_trackable
 from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.models import build_patch_discriminator
-from hyper_lifelong_gan.training import evaluation, summaries
+from hyper_lifelong_gan.training import distributed, evaluation, summaries
 from hyper_lifelong_gan.training.logging_utils import (
-    MetricsLog, Progress, StepCostModel, format_duration, write_json_atomically,
+    Progress, StepCostModel, format_duration, write_json_atomically,
 )
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
 from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
@@ -131,12 +131,9 @@ def prepare_data(tasks, config):
         pipeline.prepare_builder(task, config.data_dir or None)
 
 
-def make_strategy():
-    """MirroredStrategy over the visible GPUs; the default strategy on one device."""
-    gpus = tf.config.list_logical_devices("GPU")
-    if len(gpus) > 1:
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()
+def make_strategy(config):
+    """The strategy --strategy asks for (`distributed.make_strategy`); before any other TF op."""
+    return distributed.make_strategy(config.strategy, config.cluster_timeout)
 
 
 def precision_policy(config):
@@ -360,29 +357,41 @@ def train(config, interrupt_after_steps=None, log_stream=None):
     that many steps of this invocation: tests use it to check resuming.
     """
     config, tasks, method = prepare_config(config)
-    os.makedirs(config.workdir, exist_ok=True)
+    strategy = make_strategy(config)  # multi_worker: before any other TF op; waits for the peers
+    chief = distributed.is_chief(strategy)
+    if chief:  # the other workers of a multi-worker run only read the workdir
+        os.makedirs(config.workdir, exist_ok=True)
     check_run_config(config)  # other flags are refused before any download
     prepare_data(tasks, config)
     # Recorded once the data is there: a run that could not start does not pin the
     # workdir to its flags.
-    check_or_write_run_config(config)
+    if chief:
+        check_or_write_run_config(config)
     policy = precision_policy(config)
     keras.mixed_precision.set_global_policy(policy)
     try:
-        return _train(config, tasks, method, policy, interrupt_after_steps, log_stream)
+        return _train(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy)
     finally:
         keras.mixed_precision.set_global_policy("float32")
 
 
-def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
+def _train(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy):
     workdir = config.workdir
-    strategy = make_strategy()
+    files = distributed.WorkerFiles(workdir, strategy)  # the chief writes, the others into scratch
+    try:
+        return _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy, files)
+    finally:
+        files.cleanup()
+
+
+def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy, files):
+    workdir = config.workdir
     mode = MODES[config.mode](config, tasks, method, strategy, policy, use_jit(config))
     results_path = os.path.join(workdir, RESULTS)
     results = load_json(results_path, empty_results(method, tasks, mode.metric_names))
     completed = load_json(os.path.join(workdir, PROGRESS), {"completed_tasks": 0})["completed_tasks"]
-    metrics_log = MetricsLog(os.path.join(workdir, "metrics.jsonl"))
-    writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
+    metrics_log = files.metrics_log(os.path.join(workdir, "metrics.jsonl"))
+    writer = files.summary_writer(os.path.join(workdir, "tensorboard"))
     lengths = task_lengths(config, tasks)
     total_steps = sum(lengths)
     summaries.write_hparams(writer, config)
@@ -390,6 +399,10 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
     cost_model = StepCostModel(distills=method.distills)
     print(settings_text(config, tasks, method, strategy, policy, mode.jit_compile, lengths),
           file=log_stream, flush=True)
+    if distributed.is_multi_worker(strategy):
+        role = "the chief: writes the run" if files.chief else f"writes nothing to the workdir (scratch: {files.scratch})"
+        print(f"  worker {distributed.worker_label(strategy)} of {strategy.extended._num_workers}, {role}",
+              file=log_stream, flush=True)
     progress = None
     steps_this_run = 0
 
@@ -415,11 +428,11 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
             step=step_counter,
             **{name: _trackable(item) for name, item in setup.checkpoint_items.items()},
         )
-        manager = tf.train.CheckpointManager(
-            checkpoint, os.path.join(workdir, "checkpoints", f"task_{task_index}"), max_to_keep=2
-        )
-        if manager.latest_checkpoint:
-            checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        checkpoint_dir = os.path.join(workdir, "checkpoints", f"task_{task_index}")
+        manager = files.checkpoint_manager(checkpoint, checkpoint_dir, max_to_keep=2)
+        latest = tf.train.latest_checkpoint(checkpoint_dir)  # every worker resumes from the chief's
+        if latest:
+            checkpoint.restore(latest).assert_existing_objects_matched()
         start_step = int(step_counter.numpy())
         if progress is None:
             progress = Progress(total_steps, sum(lengths[:task_index]) + start_step, stream=log_stream)
@@ -429,7 +442,7 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
             jitter=config.jitter == "true", seed=config.seed * 7919 + task_index * 104729 + start_step,
             data_dir=config.data_dir or None,
         )
-        iterator = iter(strategy.experimental_distribute_dataset(dataset))
+        iterator = iter(distributed.distribute_dataset(strategy, dataset))
         # --- the loop.
         label = f"task {task_index + 1}/{len(tasks)} {task.name}"
         window_start, window_steps = time.monotonic(), 0
@@ -459,34 +472,39 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream):
                         step_offset=sum(lengths[:task_index]),
                     )
                     window_start, window_steps = time.monotonic(), 0
-                if config.sample_every and step % config.sample_every == 0 and step < num_steps:
+                if files.chief and config.sample_every and step % config.sample_every == 0 and step < num_steps:
                     samples.write(writer, student, task_index, sum(lengths[:task_index]) + step)
                 if step % config.checkpoint_every == 0 and step < num_steps:
-                    manager.save()
+                    files.save(manager)
                 if interrupt_after_steps is not None and steps_this_run >= interrupt_after_steps:
                     raise TrainingInterrupted(f"stopped after {steps_this_run} steps as requested")
         except (KeyboardInterrupt, TrainingInterrupted):
-            manager.save()
+            files.save(manager)
             progress.close()
             print(
                 f"Interrupted at step {step} of task {task_index + 1} ({task.name}); checkpoint saved. "
                 "Run the same command again to resume.", file=log_stream, flush=True,
             )
             return results
-        manager.save()
+        files.save(manager)
         # --- end of task: keep the generators, evaluate every task seen so far.
-        save_task_generators(workdir, task_index, student)
-        scores = mode.evaluate(student, task_index)
-        record_stage(results, task_index, scores, student.count_params(), len(tasks))
-        write_json_atomically(results_path, results)
-        _write_task_summaries(
-            writer, student, tasks, task_index, results["metrics"], samples, sum(lengths[: task_index + 1])
-        )
-        write_json_atomically(os.path.join(workdir, PROGRESS), {"completed_tasks": task_index + 1})
+        save_task_generators(files.path(workdir), task_index, student)
+        files.drop(os.path.join(workdir, "tasks"))
+        if files.chief:  # evaluation is local: it runs once, on the chief
+            scores = mode.evaluate(student, task_index)
+            record_stage(results, task_index, scores, student.count_params(), len(tasks))
+            write_json_atomically(results_path, results)
+            _write_task_summaries(
+                writer, student, tasks, task_index, results["metrics"], samples, sum(lengths[: task_index + 1])
+            )
+            write_json_atomically(os.path.join(workdir, PROGRESS), {"completed_tasks": task_index + 1})
+        distributed.barrier(strategy)  # the other workers wait here for the chief's results
+        results = results if files.chief else load_json(results_path, results)
         previous = student
     if progress is not None:
         progress.close()
-    print_tables(results, stream=log_stream)
+    if files.chief:
+        print_tables(results, stream=log_stream)
     return results
 
 
