@@ -147,3 +147,49 @@ def test_killed_worker_resumes_with_the_same_command(tmp_path, toy_data_dir):
         (task, step) for task in range(resumed_task, 2)
         for step in range(after[0]["step"] if task == resumed_task else 1, 31)
     ]
+
+
+def test_worker_whose_peer_never_comes_up_fails_naming_it(tmp_path):
+    ours, peer = (f"127.0.0.1:{port}" for port in _free_ports(2))
+    log = tmp_path / "alone.log"
+    started = time.monotonic()
+    process = _start(
+        [*TINY, "--steps_per_task=1", f"--workdir={tmp_path / 'run'}", f"--data_dir={tmp_path / 'tfds'}",
+         "--cluster_timeout=3"],  # --strategy=auto: TF_CONFIG names a cluster
+        log, _tf_config([ours, peer], 0),
+    )
+    try:
+        code = process.wait(timeout=WAIT)
+    finally:
+        process.kill()
+        process.wait()
+    output = open(log).read()
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert code != 0, output[-2000:]  # killed by its watchdog: TensorFlow's wait cannot be interrupted
+    assert len(errors) == 1 and peer in errors[0] and "within 3 s" in errors[0], output[-2000:]
+    assert time.monotonic() - started < WAIT
+    assert not os.path.exists(tmp_path / "tfds")  # it gave up before touching any data
+
+
+def test_multi_worker_without_tf_config_is_refused(monkeypatch):
+    from hyper_lifelong_gan.config import InvalidConfig
+    from hyper_lifelong_gan.training import distributed
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    with pytest.raises(InvalidConfig, match="needs TF_CONFIG"):
+        distributed.make_strategy("multi_worker")
+    monkeypatch.setenv("TF_CONFIG", "{not json")
+    with pytest.raises(InvalidConfig, match="TF_CONFIG is not JSON"):
+        distributed.make_strategy("auto")
+    with pytest.raises(InvalidConfig, match="Unknown --strategy"):
+        distributed.make_strategy("tpu")
+
+
+def test_one_process_is_its_own_chief(tmp_path):
+    import tensorflow as tf
+
+    from hyper_lifelong_gan.training import distributed
+
+    files = distributed.WorkerFiles(str(tmp_path), tf.distribute.get_strategy())
+    assert files.chief and files.scratch is None
+    assert files.path(str(tmp_path / "a" / "b")) == str(tmp_path / "a" / "b")

@@ -20,8 +20,8 @@ import json
 import os
 import shutil
 import sys
+import subprocess
 import tempfile
-import threading
 
 import tensorflow as tf
 
@@ -92,27 +92,39 @@ def make_strategy(name="auto", cluster_timeout=300):
     return tf.distribute.get_strategy()
 
 
+# A watchdog in a process of its own: while TensorFlow waits for the cluster it holds
+# Python's interpreter lock in C++, so no thread or signal handler of ours could run.
+_WATCHDOG = """
+import os, signal, sys, time
+parent, seconds, message = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+time.sleep(seconds)
+try:
+    os.kill(parent, 0)
+except OSError:
+    sys.exit()
+sys.stderr.write(message + "\\n")
+sys.stderr.flush()
+os.kill(parent, signal.SIGKILL)
+"""
+
+
 def _multi_worker_strategy(timeout):
     task_type, task_index, cluster = _own_address()
     own = cluster.get(task_type, [None] * (task_index + 1))[task_index]
     peers = [address for addresses in cluster.values() for address in addresses if address != own]
-    created = threading.Event()
-
-    def give_up():
-        if created.wait(timeout):
-            return
-        print(
-            f"error: worker {task_type}:{task_index} ({own}) could not reach its peers "
-            f"({', '.join(peers)}) within {timeout} s; start the same command on every worker of "
-            "TF_CONFIG, check the addresses and firewalls, or raise --cluster_timeout.",
-            file=sys.stderr, flush=True,
-        )
-        os._exit(1)  # TensorFlow blocks in C++ while it waits: no exception can stop it
-
-    threading.Thread(target=give_up, daemon=True).start()
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    created.set()
-    return strategy
+    message = (
+        f"error: worker {task_type}:{task_index} ({own}) could not reach its peers "
+        f"({', '.join(peers)}) within {timeout} s; start the same command on every worker of "
+        "TF_CONFIG, check the addresses and firewalls, or raise --cluster_timeout."
+    )
+    watchdog = subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(timeout), message], stdin=subprocess.DEVNULL
+    )
+    try:
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    finally:
+        watchdog.kill()
+        watchdog.wait()
 
 
 def is_multi_worker(strategy):
