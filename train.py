@@ -86,6 +86,13 @@ def main(argv):
     except (config_lib.InvalidConfig, DatasetError, FloatingPointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except trainer.tf.errors.UnavailableError:  # --strategy=multi_worker: a peer stopped answering
+        print(
+            "error: another worker of the cluster stopped answering (TF_CONFIG); "
+            "run the same command again on every worker to resume from the last checkpoint.",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:  # outside the training loop (which saves and returns)
         print("Interrupted; run the same command again to resume.", file=sys.stderr)
         return INTERRUPTED

@@ -222,6 +222,17 @@ def barrier(strategy):
         strategy.reduce(tf.distribute.ReduceOp.SUM, ones, axis=None).numpy()
 
 
+def chief_first(strategy, function):
+    """Runs `function` on the chief, then (after a barrier) on the other workers: data
+    preparation, so that workers sharing a --data_dir do not generate it at once."""
+    chief = is_chief(strategy)
+    if chief:
+        function()
+    barrier(strategy)
+    if not chief:
+        function()
+
+
 def global_batch(strategy, per_replica):
     """The whole global batch of a per-replica value, in replica order, on every
     worker (used by the image pools, which must see the same images everywhere)."""

@@ -362,7 +362,7 @@ def train(config, interrupt_after_steps=None, log_stream=None):
     if chief:  # the other workers of a multi-worker run only read the workdir
         os.makedirs(config.workdir, exist_ok=True)
     check_run_config(config)  # other flags are refused before any download
-    prepare_data(tasks, config)
+    distributed.chief_first(strategy, lambda: prepare_data(tasks, config))  # a shared --data_dir: one at a time
     # Recorded once the data is there: a run that could not start does not pin the
     # workdir to its flags.
     if chief:
