@@ -401,7 +401,8 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
           file=log_stream, flush=True)
     if distributed.is_multi_worker(strategy):
         role = "the chief: writes the run" if files.chief else f"writes nothing to the workdir (scratch: {files.scratch})"
-        print(f"  worker {distributed.worker_label(strategy)} of {strategy.extended._num_workers}, {role}",
+        workers = strategy.num_replicas_in_sync // len(strategy.extended.worker_devices)
+        print(f"  worker {distributed.worker_label(strategy)} of {workers}, {role}",
               file=log_stream, flush=True)
     progress = None
     steps_this_run = 0
