@@ -185,6 +185,11 @@ def test_multi_worker_without_tf_config_is_refused(monkeypatch):
         distributed.make_strategy("auto")
     with pytest.raises(InvalidConfig, match="Unknown --strategy"):
         distributed.make_strategy("tpu")
+    monkeypatch.setenv("TF_CONFIG", _tf_config(["127.0.0.1:1", "127.0.0.1:2"], 2))
+    with pytest.raises(InvalidConfig, match="is not in its cluster"):
+        distributed.make_strategy("multi_worker")
+    with pytest.raises(InvalidConfig, match="cluster_timeout must be a positive"):
+        distributed.make_strategy("multi_worker", cluster_timeout=0)
 
 
 def test_one_process_is_its_own_chief(tmp_path):

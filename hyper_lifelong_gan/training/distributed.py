@@ -66,7 +66,7 @@ def make_strategy(name="auto", cluster_timeout=300):
 
     Under multi_worker, waits at most `cluster_timeout` seconds for every worker of
     TF_CONFIG to come up, then exits the process with one sentence naming the
-    addresses it could not reach (TensorFlow itself would wait for an hour).
+    addresses it could not reach (TensorFlow's own wait cannot be interrupted).
 
     Raises:
         InvalidConfig: an unknown name, or multi_worker without a cluster in TF_CONFIG.
@@ -86,6 +86,8 @@ def make_strategy(name="auto", cluster_timeout=300):
                 'TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
                 '"task": {"type": "worker", "index": 0}}\' on the first worker (README, \'Training on several machines\').'
             )
+        if not cluster_timeout > 0:
+            raise config_lib.InvalidConfig(f"--cluster_timeout must be a positive number of seconds, got {cluster_timeout}.")
         return _multi_worker_strategy(cluster_timeout)
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
@@ -110,7 +112,12 @@ os.kill(parent, signal.SIGKILL)
 
 def _multi_worker_strategy(timeout):
     task_type, task_index, cluster = _own_address()
-    own = cluster.get(task_type, [None] * (task_index + 1))[task_index]
+    if not 0 <= task_index < len(cluster.get(task_type, [])):
+        raise config_lib.InvalidConfig(
+            f"TF_CONFIG's task ({task_type}, index {task_index}) is not in its cluster {cluster}; "
+            "give each worker its own index into the cluster's list."
+        )
+    own = cluster[task_type][task_index]
     peers = [address for addresses in cluster.values() for address in addresses if address != own]
     message = (
         f"error: worker {task_type}:{task_index} ({own}) could not reach its peers "
