@@ -5,6 +5,7 @@ Each worker traces the step, so these cost a minute or more: they are marked slo
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -66,6 +67,13 @@ def _launch_pair(args, tmp_path, name):
     return processes, logs
 
 
+def _scratch_folder(log):
+    """The scratch folder a non-chief worker announced in its settings block."""
+    lines = [line for line in open(log) if "scratch:" in line]
+    assert lines, open(log).read()[-2000:]
+    return lines[0].split("scratch:")[1].strip().rstrip(")")
+
+
 def _records(workdir):
     with open(os.path.join(workdir, "metrics.jsonl")) as stream:
         return [json.loads(line) for line in stream]
@@ -98,10 +106,7 @@ def test_two_workers_match_one_process(tmp_path, toy_data_dir):
         results = json.load(stream)
     assert len(results["params"]) == 2
     # The non-chief wrote only into its scratch folder, which it deleted again.
-    scratch = [line for line in open(logs[1]) if "scratch:" in line]
-    assert scratch, open(logs[1]).read()[-2000:]
-    scratch_dir = scratch[0].split("scratch:")[1].strip().rstrip(")")
-    assert not os.path.exists(scratch_dir)
+    assert not os.path.exists(_scratch_folder(logs[1]))
     assert "writes the run" in open(logs[0]).read()
 
 
@@ -132,6 +137,7 @@ def test_killed_worker_resumes_with_the_same_command(tmp_path, toy_data_dir):
         text = stream.read()
     assert not text or json.loads(text)["completed_tasks"] < 2
     assert "run the same command again on every worker" in open(logs[0]).read()
+    shutil.rmtree(_scratch_folder(logs[1]), ignore_errors=True)  # the killed worker could not
     before = _records(workdir)
 
     processes, logs = _launch_pair(args, tmp_path, "again")
