@@ -27,14 +27,7 @@ from hyper_lifelong_gan import config as config_lib  # noqa: E402
 from hyper_lifelong_gan.training.run_control import INTERRUPTED_STATUS as INTERRUPTED  # noqa: E402
 from hyper_lifelong_gan.training.run_control import TrainingInterrupted  # noqa: E402
 
-_CHOICES = {
-    "discriminator": ["per_task", "shared"],
-    "distill_input": ["swap", "unswap", "noise"],
-    "jit_compile": ["auto", "true", "false"],
-    "jitter": ["auto", "true", "false"],
-    "lr_schedule": ["constant", "linear_decay"],
-    "mode": ["auto", "paired", "unpaired"],
-}
+_CHOICES = config_lib.CHOICES
 
 
 def _extra_help(name):
@@ -91,6 +84,13 @@ def main(argv):
         results = trainer.train(config)
     except (config_lib.InvalidConfig, DatasetError, FloatingPointError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except trainer.tf.errors.UnavailableError:  # --strategy=multi_worker: a peer stopped answering
+        print(
+            "error: another worker of the cluster stopped answering (TF_CONFIG); "
+            "run the same command again on every worker to resume from the last checkpoint.",
+            file=sys.stderr,
+        )
         return 1
     except (KeyboardInterrupt, TrainingInterrupted):  # before the loop (which saves and returns)
         print("Interrupted; run the same command again to resume.", file=sys.stderr)

@@ -325,8 +325,7 @@ def compare(config, methods=METHOD_ORDER, out_dir=DEFAULT_OUT_DIR, log_stream=No
 
 # --------------------------------------------------------------------------- the CLI
 
-_CHOICES = {"distill_input": ["swap", "unswap", "noise"], "jit_compile": ["auto", "true", "false"],
-            "jitter": ["auto", "true", "false"]}
+_CHOICES = config_lib.CHOICES
 # Set per method by the comparison itself.
 _NOT_FLAGS = ("method", "workdir")
 

@@ -56,6 +56,8 @@ class TrainConfig:
     checkpoint_every: int = _field(200, "Save a resumable checkpoint every this many steps (and at the end of every task).")
     eval_examples: int = _field(0, "Evaluate each task on at most this many test examples after each task; 0 means all.")
     data_dir: str = _field("", "TFDS data directory; empty means TFDS' default (~/tensorflow_datasets).")
+    strategy: str = _field("auto", "How training is distributed: one_device, mirrored (MirroredStrategy over this machine's GPUs), multi_worker (MultiWorkerMirroredStrategy over the cluster in TF_CONFIG; run the same command on every worker, README 'Training on several machines') or auto (multi_worker when TF_CONFIG names a cluster, mirrored with several GPUs, else one_device). --batch_size stays the global batch.")
+    cluster_timeout: int = _field(300, "With --strategy=multi_worker, seconds to wait for every worker of TF_CONFIG to come up before giving up with an error naming their addresses.")
 
 
 TOY_SIZES = dict(steps_per_task=400, batch_size=8, image_size=32, ngf=16, n_blocks=2, ndf=16)
@@ -71,7 +73,8 @@ SAMPLE_EVERY = dict(toy=100, real=1000)
 RUNS_ROOT = "runs"
 
 # Fields that only say where or how often to write: a run may resume with them changed.
-RESUMABLE_CHANGES = ("workdir", "log_every", "sample_every", "checkpoint_every", "data_dir")
+# The strategy too: the global batch, hence the run, is the same on one device or many.
+RESUMABLE_CHANGES = ("workdir", "log_every", "sample_every", "checkpoint_every", "data_dir", "strategy", "cluster_timeout")
 
 
 def field_help():
@@ -114,6 +117,19 @@ def generator_config(config):
 
 LR_SCHEDULES = ("constant", "linear_decay")
 DISCRIMINATORS = ("per_task", "shared")
+STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
+
+# The fields that take one of a few words: the one list of their values, read by the
+# flag rules below and by every command that defines flags from TrainConfig.
+CHOICES = {
+    "mode": ("auto", "paired", "unpaired"),
+    "distill_input": ("swap", "unswap", "noise"),
+    "jit_compile": ("auto", "true", "false"),
+    "jitter": ("auto", "true", "false"),
+    "lr_schedule": LR_SCHEDULES,
+    "discriminator": DISCRIMINATORS,
+    "strategy": STRATEGIES,
+}
 
 
 def per_task_values(spec, num_tasks, flag, cast=int):
@@ -262,12 +278,11 @@ def comma_list_of(*values):
 
 
 FLAG_RULES = {
-    "mode": choice("auto", "paired", "unpaired"),
+    **{name: choice(*values) for name, values in CHOICES.items()},
+    "cluster_timeout": POSITIVE_INT,
     "steps_per_task": per_task(int, "a positive integer"),
     "epochs_per_task": per_task(float, "a positive number"),
-    "lr_schedule": choice("constant", "linear_decay"),
     "decay_fraction": Rule(lambda value: 0 < value <= 1, "a number in (0, 1]"),
-    "discriminator": choice("per_task", "shared"),
     "sample_every": NON_NEGATIVE_INT,
     "batch_size": POSITIVE_INT,
     "image_size": multiple_of(4, "the generator downsamples twice"),
@@ -279,11 +294,8 @@ FLAG_RULES = {
     "hidden_units": POSITIVE_INT,
     "beta": NON_NEGATIVE_NUMBER,
     "l1_weight": NON_NEGATIVE_NUMBER,
-    "distill_input": choice("swap", "unswap", "noise"),
     "learning_rate": POSITIVE_NUMBER,
     "adam_beta1": Rule(lambda value: value == value and 0 <= value < 1, "a number in [0, 1)"),
-    "jit_compile": choice("auto", "true", "false"),
-    "jitter": choice("auto", "true", "false"),
     "seed": NON_NEGATIVE_INT,
     "log_every": POSITIVE_INT,
     "checkpoint_every": POSITIVE_INT,

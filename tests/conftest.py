@@ -18,7 +18,8 @@ def pytest_configure(config):
 # The files that take minutes (subprocesses, trainer runs), longest first: collected
 # before the rest, so that `-n 2` starts them at once (see pytest.ini).
 LONG_RUNNING = (
-    "test_unpaired.py", "test_cli.py", "test_reliability.py", "test_evaluate.py", "test_methods.py", "test_comparison.py",
+    "test_multi_worker.py", "test_unpaired.py", "test_cli.py", "test_reliability.py", "test_evaluate.py",
+    "test_methods.py", "test_comparison.py",
     "test_distribution.py", "test_resume.py", "test_xla.py",
 )
 

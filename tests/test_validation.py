@@ -57,12 +57,12 @@ def test_a_batch_that_does_not_split_over_the_replicas_is_one_sentence(tmp_path,
     class TwoReplicas:
         num_replicas_in_sync = 2
 
-    monkeypatch.setattr(trainer, "make_strategy", TwoReplicas)
+    monkeypatch.setattr(trainer, "make_strategy", lambda config: TwoReplicas())
     workdir = tmp_path / "run"
     with pytest.raises(config_lib.InvalidConfig) as raised:
         trainer.train(config_lib.TrainConfig(batch_size=3, workdir=str(workdir)))
     assert str(raised.value) == (
-        "--batch_size=3 does not split over the 2 replicas (GPUs) of this machine; use a multiple of 2."
+        "--batch_size=3 does not split over the 2 replicas of this run; use a multiple of 2."
     )
     assert not workdir.exists()
 

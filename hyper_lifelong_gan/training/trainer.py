@@ -11,6 +11,7 @@ trains (networks, optimizers, the step, the checkpoint's contents) and scores it
 The loop itself is the same for both.
 """
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -27,9 +28,9 @@ from hyper_lifelong_gan.methods import get_method, set_task_seed
 from hyper_lifelong_gan.methods.base import weights_trackable
 from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.models import build_patch_discriminator
-from hyper_lifelong_gan.training import evaluation, summaries
+from hyper_lifelong_gan.training import distributed, evaluation, summaries
 from hyper_lifelong_gan.training.logging_utils import (
-    MetricsLog, Progress, StepCostModel, format_duration, write_json_atomically,
+    Progress, StepCostModel, format_duration, write_json_atomically,
 )
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
 from hyper_lifelong_gan.training.run_control import INTERRUPT, TrainingInterrupted, workdir_lock
@@ -140,12 +141,9 @@ def prepare_data(tasks, config):
     prepare.prepare_tasks(tasks, config.data_dir or None)
 
 
-def make_strategy():
-    """MirroredStrategy over the visible GPUs; the default strategy on one device."""
-    gpus = tf.config.list_logical_devices("GPU")
-    if len(gpus) > 1:
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()
+def make_strategy(config):
+    """The strategy --strategy asks for (`distributed.make_strategy`); before any other TF op."""
+    return distributed.make_strategy(config.strategy, config.cluster_timeout)
 
 
 def precision_policy(config):
@@ -393,21 +391,24 @@ def train(config, interrupt_after_steps=None, log_stream=None):
 
 def _locked_train(config, interrupt_after_steps, log_stream):
     config, tasks, method = prepare_config(config)
-    strategy = make_strategy()
+    strategy = make_strategy(config)  # multi_worker: before any other TF op; waits for the peers
     replicas = strategy.num_replicas_in_sync
     if config.batch_size % replicas:
         raise config_lib.InvalidConfig(
-            f"--batch_size={config.batch_size} does not split over the {replicas} replicas (GPUs) of this "
-            f"machine; use a multiple of {replicas}."
+            f"--batch_size={config.batch_size} does not split over the {replicas} replicas of this "
+            f"run; use a multiple of {replicas}."
         )
+    chief = distributed.is_chief(strategy)
     check_run_config(config)  # other flags are refused before any download
     with INTERRUPT.abortable():
-        prepare_data(tasks, config)
+        distributed.chief_first(strategy, lambda: prepare_data(tasks, config))  # a shared --data_dir: one at a time
     INTERRUPT.check()
-    # The workdir is locked (and created) once the data is there, and the flags are
-    # recorded under the lock: a run that could not start writes nothing to it.
-    with workdir_lock(config.workdir):
-        check_or_write_run_config(config)
+    # The chief locks (and creates) the workdir once the data is there and records the
+    # flags under the lock: a run that could not start writes nothing to it. The other
+    # workers of a multi-worker run only read it.
+    with workdir_lock(config.workdir) if chief else contextlib.nullcontext():
+        if chief:
+            check_or_write_run_config(config)
         policy = precision_policy(config)
         keras.mixed_precision.set_global_policy(policy)
         try:
@@ -416,15 +417,23 @@ def _locked_train(config, interrupt_after_steps, log_stream):
             keras.mixed_precision.set_global_policy("float32")
 
 
-def _train(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy=None):
+def _train(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy):
     workdir = config.workdir
-    strategy = strategy or make_strategy()
+    files = distributed.WorkerFiles(workdir, strategy)  # the chief writes, the others into scratch
+    try:
+        return _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy, files)
+    finally:
+        files.cleanup()
+
+
+def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy, files):
+    workdir = config.workdir
     mode = MODES[config.mode](config, tasks, method, strategy, policy, use_jit(config))
     results_path = os.path.join(workdir, RESULTS)
     results = load_json(results_path, empty_results(method, tasks, mode.metric_names))
     completed = load_json(os.path.join(workdir, PROGRESS), {"completed_tasks": 0})["completed_tasks"]
-    metrics_log = MetricsLog(os.path.join(workdir, "metrics.jsonl"))
-    writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
+    metrics_log = files.metrics_log(os.path.join(workdir, "metrics.jsonl"))
+    writer = files.summary_writer(os.path.join(workdir, "tensorboard"))
     lengths = task_lengths(config, tasks)
     total_steps = sum(lengths)
     summaries.write_hparams(writer, config)
@@ -432,6 +441,11 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream, str
     cost_model = StepCostModel(distills=method.distills)
     print(settings_text(config, tasks, method, strategy, policy, mode.jit_compile, lengths),
           file=log_stream, flush=True)
+    if distributed.is_multi_worker(strategy):
+        role = "the chief: writes the run" if files.chief else f"writes nothing to the workdir (scratch: {files.scratch})"
+        workers = strategy.num_replicas_in_sync // len(strategy.extended.worker_devices)
+        print(f"  worker {distributed.worker_label(strategy)} of {workers}, {role}",
+              file=log_stream, flush=True)
     progress = None
     steps_this_run = 0
 
@@ -457,11 +471,11 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream, str
             step=step_counter,
             **{name: _trackable(item) for name, item in setup.checkpoint_items.items()},
         )
-        manager = tf.train.CheckpointManager(
-            checkpoint, os.path.join(workdir, "checkpoints", f"task_{task_index}"), max_to_keep=2
-        )
-        if manager.latest_checkpoint:
-            checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        checkpoint_dir = os.path.join(workdir, "checkpoints", f"task_{task_index}")
+        manager = files.checkpoint_manager(checkpoint, checkpoint_dir, max_to_keep=2)
+        latest = tf.train.latest_checkpoint(checkpoint_dir)  # every worker resumes from the chief's
+        if latest:
+            checkpoint.restore(latest).assert_existing_objects_matched()
             _use_learning_rate(setup.checkpoint_items, config.learning_rate)
         start_step = int(step_counter.numpy())
         if progress is None:
@@ -474,14 +488,14 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream, str
             jitter=config.jitter == "true", seed=config.seed * 7919 + task_index * 104729,
             data_dir=config.data_dir or None,
         ).skip(start_step)
-        iterator = iter(strategy.experimental_distribute_dataset(dataset))
+        iterator = iter(distributed.distribute_dataset(strategy, dataset))
         # --- the loop. Ctrl-C is honoured between steps (run_control.py); every step's
         # losses are checked for NaN/Inf before anything is logged or checkpointed.
         label = f"task {task_index + 1}/{len(tasks)} {task.name}"
         window_start, window_steps = time.monotonic(), 0
         first_window = True  # holds the step's tracing (and XLA compile): not a step's cost
         step = start_step
-        saved_step = start_step if manager.latest_checkpoint else None
+        saved_step = start_step if latest else None
         unchecked = []  # (step, losses) not yet checked: fetched at the next log or save
         try:
             while step < num_steps:
@@ -510,40 +524,46 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream, str
                         step_offset=sum(lengths[:task_index]),
                     )
                     window_start, window_steps = time.monotonic(), 0
-                if config.sample_every and step % config.sample_every == 0 and step < num_steps:
+                if files.chief and config.sample_every and step % config.sample_every == 0 and step < num_steps:
                     samples.write(writer, student, task_index, sum(lengths[:task_index]) + step)
                 if step % config.checkpoint_every == 0 and step < num_steps:
                     _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
-                    manager.save()
+                    files.save(manager)
                     saved_step = step
                 if interrupt_after_steps is not None and steps_this_run >= interrupt_after_steps:
                     raise TrainingInterrupted(f"stopped after {steps_this_run} steps as requested")
             _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
             if saved_step != step:
-                manager.save()
+                files.save(manager)
                 saved_step = step
             # --- end of task: keep the generators, evaluate every task seen so far.
-            save_task_generators(workdir, task_index, student)
+            save_task_generators(files.path(workdir), task_index, student)
+            files.drop(os.path.join(workdir, "tasks"))
             INTERRUPT.check()
-            with INTERRUPT.abortable():
-                scores = mode.evaluate(student, task_index)
+            scores = None
+            if files.chief:  # evaluation is local: it runs once, on the chief
+                with INTERRUPT.abortable():
+                    scores = mode.evaluate(student, task_index)
             INTERRUPT.check()
         except (KeyboardInterrupt, TrainingInterrupted):
             if saved_step != step:
                 _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
-                manager.save()
+                files.save(manager)
             progress.close()
             print(
                 f"Interrupted at step {step} of task {task_index + 1} ({task.name}); checkpoint saved. "
                 "Run the same command again to resume.", file=log_stream, flush=True,
             )
             return results
-        record_stage(results, task_index, scores, student.count_params(), len(tasks))
-        write_json_atomically(results_path, results)
-        _write_task_summaries(
-            writer, student, tasks, task_index, results["metrics"], samples, sum(lengths[: task_index + 1])
-        )
-        write_json_atomically(os.path.join(workdir, PROGRESS), {"completed_tasks": task_index + 1})
+        if files.chief:
+            record_stage(results, task_index, scores, student.count_params(), len(tasks))
+            write_json_atomically(results_path, results)
+            _write_task_summaries(
+                writer, student, tasks, task_index, results["metrics"], samples, sum(lengths[: task_index + 1])
+            )
+            write_json_atomically(os.path.join(workdir, PROGRESS), {"completed_tasks": task_index + 1})
+        distributed.barrier(strategy)  # the other workers wait here for the chief's results
+        results = results if files.chief else load_json(results_path, results)
         previous = student
         if INTERRUPT.requested and task_index + 1 < len(tasks):
             progress.close()
@@ -554,7 +574,8 @@ def _train(config, tasks, method, policy, interrupt_after_steps, log_stream, str
             return results
     if progress is not None:
         progress.close()
-    print_tables(results, stream=log_stream)
+    if files.chief:
+        print_tables(results, stream=log_stream)
     return results
 
 

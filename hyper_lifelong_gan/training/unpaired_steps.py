@@ -3,6 +3,7 @@
 import tensorflow as tf
 
 from hyper_lifelong_gan import losses
+from hyper_lifelong_gan.training import distributed
 from hyper_lifelong_gan.training.steps import _apply, _scale
 
 LOSS_NAMES = ("g_total", "g_adversarial", "cycle", "identity", "distillation", "d_loss")
@@ -161,7 +162,7 @@ class UnpairedTaskStep:
 
     def _global_batch(self, per_replica):
         """The replicas' parts of a batch joined in replica order (the dataset's order)."""
-        return tf.concat(self.strategy.experimental_local_results(per_replica), axis=0)
+        return distributed.global_batch(self.strategy, per_replica)
 
     def _average(self, per_example):
         return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
