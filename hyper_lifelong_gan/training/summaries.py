@@ -14,11 +14,13 @@
 """
 
 import dataclasses
+import os
 
 import numpy as np
 import tensorflow as tf
 from tensorboard.plugins.hparams import api as hparams_api
 
+from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.training import evaluation
 
@@ -79,11 +81,24 @@ def write_stage(writer, tasks, stage, matrices, step):
     writer.flush()
 
 
+# The settings the dashboard lists first (it shows the first few columns by default):
+# what tells runs of a comparison or an ablation apart.
+LEADING_HPARAMS = (
+    "method", "tasks", "K", "distill_input", "dynamic_base_filters", "task_specific_base_filters",
+    "task_coefficients", "beta",
+)
+
+
 def hparam_values(config):
-    """The run's settings as HParams values (str, bool, int or float)."""
+    """The run's settings as HParams values (str, bool, int or float), the ones that
+    tell runs apart first; where and how often a run writes is left out."""
     values = {}
-    for name, value in dataclasses.asdict(config).items():
-        if name in ("workdir", "data_dir"):
+    fields = dataclasses.asdict(config)
+    names = [name for name in LEADING_HPARAMS if name in fields]
+    names += [name for name in fields if name not in names]
+    for name in names:
+        value = fields[name]
+        if name in config_lib.RESUMABLE_CHANGES:
             continue
         if isinstance(value, (list, tuple)):
             value = ",".join(str(item) for item in value)
@@ -105,6 +120,6 @@ def write_hparams(writer, config):
         hparams_api.hparams_config(
             hparams=[hparams_api.HParam(name) for name in values], metrics=metrics
         )
-        hparams_api.hparams(values, trial_id=config.workdir)
+        hparams_api.hparams(values, trial_id=os.path.basename(os.path.normpath(config.workdir)))
     writer.flush()
 
