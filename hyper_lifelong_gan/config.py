@@ -28,7 +28,7 @@ class TrainConfig:
     steps_per_task: str = _field(None, "Training steps per task: one value for every task, or one per task, comma-separated (toy sequence: 400; real datasets: 20000, this project's choice: the paper does not state its schedule). Give this or --epochs_per_task.")
     # --- Training schedule: per-task length, learning-rate decay, discriminator.
     epochs_per_task: str = _field(None, "Train each task this many passes over its training set instead of --steps_per_task: one value for every task, or one per task, comma-separated (pix2pix: 200 epochs, facades; CycleGAN: 200). An epoch is ceil(examples / batch_size) steps; an unpaired task's examples are its larger domain, as in CycleGAN.")
-    lr_schedule: str = _field("constant", "Learning rate over a task: constant (this project's default) or linear_decay (pix2pix/CycleGAN: constant, then linearly towards zero over the last --decay_fraction of the task's steps); restarts with every task and resumes mid-decay.")
+    lr_schedule: str = _field(None, "Learning rate over a task: constant, or linear_decay (pix2pix/CycleGAN: constant, then linearly towards zero over the last --decay_fraction of the task's steps); restarts with every task and resumes mid-decay. Default: linear_decay for the toy sequence (this project's choice: a task's last steps settle instead of leaving a noisy snapshot, which keeps the toy runs' forgetting small), constant for real datasets (this project's choice; the paper does not state its schedule).")
     decay_fraction: float = _field(0.5, "With --lr_schedule=linear_decay, the share of each task's steps over which the rate decays (pix2pix/CycleGAN: 0.5, 100 of 200 epochs).")
     discriminator: str = _field("per_task", "per_task: a fresh PatchGAN (and its optimizer) for every task (this project's default; the paper does not say); shared: one discriminator carried from task to task (its weights; its optimizer starts fresh per task).")
     batch_size: int = _field(None, "Global batch size, split over the replicas (toy: 8; real: 16, this project's choice: the paper does not state it; pix2pix used 1, and 4 for edges2handbags; CycleGAN 1).")
@@ -65,8 +65,10 @@ TOY_SIZES = dict(steps_per_task=400, batch_size=8, image_size=32, ngf=16, n_bloc
 # Table 5 parameter counts imply, ndf pix2pix's; steps and batch size are this project's
 # choice, the paper does not state them (README, "Settings and their sources").
 PAPER_SIZES = dict(steps_per_task=20000, batch_size=16, image_size=128, ngf=64, n_blocks=6, ndf=64)
-# How often the sample grids are written, by the same split (not a size, but the same "small or real run" decision).
+# How often the sample grids are written and the learning-rate schedule, by the same
+# split (not sizes, but the same "small or real run" decision).
 SAMPLE_EVERY = dict(toy=100, real=1000)
+LR_SCHEDULE = dict(toy="linear_decay", real="constant")
 
 # Where runs go when --workdir is not given (runs/<method>), and where evaluate.py
 # looks for them when it is not given either.
@@ -87,6 +89,8 @@ def resolve(config, toy):
     filled = {name: value for name, value in sizes.items() if getattr(config, name) is None}
     if config.sample_every is None:
         filled["sample_every"] = SAMPLE_EVERY["toy" if toy else "real"]
+    if config.lr_schedule is None:
+        filled["lr_schedule"] = LR_SCHEDULE["toy" if toy else "real"]
     if config.epochs_per_task is not None:  # the length comes from the epochs instead
         filled.pop("steps_per_task", None)
     resolved = dataclasses.replace(config, **filled)
@@ -163,7 +167,7 @@ def check_schedule(config, num_tasks):
         per_task_values(config.steps_per_task, num_tasks, "steps_per_task")
     if config.epochs_per_task is not None:
         per_task_values(config.epochs_per_task, num_tasks, "epochs_per_task", float)
-    if config.lr_schedule not in LR_SCHEDULES:
+    if config.lr_schedule is not None and config.lr_schedule not in LR_SCHEDULES:  # None: filled by resolve
         raise InvalidConfig(
             f"Unknown --lr_schedule {config.lr_schedule!r}; valid schedules are {', '.join(LR_SCHEDULES)}."
         )

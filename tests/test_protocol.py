@@ -91,7 +91,11 @@ def test_linear_decay_follows_pix2pix_rule_per_step():
     # pix2pix's 100 + 100 epochs, one step an epoch: 1 - max(0, epoch - 100) / 101.
     pix2pix = [1 - max(0, epoch - 100) / 101 for epoch in range(1, 201)]
     np.testing.assert_allclose([config_lib.learning_rate_at(decay, s, 200) for s in range(200)], pix2pix)
-    assert config_lib.learning_rate_at(TrainConfig(learning_rate=2e-4), 199, 200) == 2e-4
+    constant = TrainConfig(learning_rate=2e-4, lr_schedule="constant")
+    assert config_lib.learning_rate_at(constant, 199, 200) == 2e-4
+    # The schedule a run gets without the flag: decay for the toy sequence, constant for real data.
+    assert config_lib.resolve(TrainConfig(), toy=True).lr_schedule == "linear_decay"
+    assert config_lib.resolve(TrainConfig(), toy=False).lr_schedule == "constant"
     with pytest.raises(InvalidConfig, match="decay_fraction"):
         config_lib.check_schedule(TrainConfig(decay_fraction=0.0), 1)
     with pytest.raises(InvalidConfig, match="valid schedules"):
