@@ -80,7 +80,10 @@ def test_the_settings_are_printed_at_the_start(run):
     assert head[0] == f"Run: hyper_lifelong_gan on 2 paired task(s): {', '.join(TASKS)}"
     assert head[1].strip() == "model: 32x32 images, generator ngf 4, 1 residual blocks, K 7; PatchGAN ndf 8 (per_task)"
     assert head[2].strip().startswith(f"steps: {STEPS} per task ({2 * STEPS} in all), batch 2 (2 per replica on 1 replica(s)")
-    assert head[3].strip() == "learning rate 0.0002; precision float32, XLA on, seed 0"
+    assert head[3].strip() == (
+        "learning rate 0.0002, decaying linearly to zero over the last 50% of each task; "
+        "precision float32, XLA on, seed 0"
+    )
     assert head[4].strip().startswith(f"writes to {workdir}")
 
 

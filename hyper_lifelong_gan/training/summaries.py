@@ -81,23 +81,11 @@ def write_stage(writer, tasks, stage, matrices, step):
     writer.flush()
 
 
-# The settings the dashboard lists first (it shows the first few columns by default):
-# what tells runs of a comparison or an ablation apart.
-LEADING_HPARAMS = (
-    "method", "tasks", "K", "distill_input", "dynamic_base_filters", "task_specific_base_filters",
-    "task_coefficients", "beta",
-)
-
-
 def hparam_values(config):
-    """The run's settings as HParams values (str, bool, int or float), the ones that
-    tell runs apart first; where and how often a run writes is left out."""
+    """The run's settings as HParams values (str, bool, int or float); where and how
+    often a run writes is left out."""
     values = {}
-    fields = dataclasses.asdict(config)
-    names = [name for name in LEADING_HPARAMS if name in fields]
-    names += [name for name in fields if name not in names]
-    for name in names:
-        value = fields[name]
+    for name, value in dataclasses.asdict(config).items():
         if name in config_lib.RESUMABLE_CHANGES:
             continue
         if isinstance(value, (list, tuple)):

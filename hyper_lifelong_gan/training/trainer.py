@@ -713,7 +713,9 @@ def settings_text(config, tasks, method, strategy, policy, jit_compile, lengths)
         gpus = tf.config.list_logical_devices("GPU")
         devices = gpus[0].name if gpus else "CPU"
     per_task = str(lengths[0]) if len(set(lengths)) == 1 else ", ".join(map(str, lengths))
-    schedule = "" if config.lr_schedule == "constant" else f", {config.lr_schedule} after {config.decay_fraction:g}"
+    schedule = "" if config.lr_schedule == "constant" else (
+        f", decaying linearly to zero over the last {config.decay_fraction:.0%} of each task"
+    )
     return "\n".join([
         f"Run: {method.name} on {len(tasks)} {config.mode} task(s): {', '.join(task.name for task in tasks)}",
         f"  model: {config.image_size}x{config.image_size} images, generator ngf {config.ngf}, "
