@@ -28,7 +28,7 @@ from hyper_lifelong_gan import cli
 
 cli.quiet_tensorflow(sys.argv, import_now=False)  # --help and flag errors need no TensorFlow
 
-from absl import app, flags, logging  # noqa: E402
+from absl import app, flags  # noqa: E402
 
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
 
@@ -78,18 +78,11 @@ def flag_errors():
 
 
 def main(argv):
-    if len(argv) > 1:
-        print(f"error: unexpected arguments: {' '.join(argv[1:])}; pass everything as --flags.", file=sys.stderr)
+    del argv  # cli.flags_parser refuses positional arguments
+    if not cli.begin(flag_errors()):
         return 1
-    problem = flag_errors()
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 1
-    if not FLAGS["verbosity"].present:
-        logging.set_verbosity(logging.WARNING)
     import shutil
 
-    cli.import_tensorflow()
     from hyper_lifelong_gan import inference, serving
 
     output = FLAGS.output

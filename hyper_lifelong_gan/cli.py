@@ -105,6 +105,22 @@ def flags_parser(program):
     return parse
 
 
+def begin(problem):
+    """The start of a command's `main`, once absl has parsed its flags: False (after
+    printing `error: problem`) if `problem` names one; else absl's INFO logging is
+    turned down (TFDS announces every dataset it opens) unless --verbosity asks for
+    it, TensorFlow is imported quietly, and True."""
+    if problem:
+        print(f"error: {problem}", file=sys.stderr, flush=True)
+        return False
+    from absl import flags, logging
+
+    if not flags.FLAGS["verbosity"].present:
+        logging.set_verbosity(logging.WARNING)
+    import_tensorflow()
+    return True
+
+
 def fail(message, status=1):
     """Prints `error: message` and exits with `status`."""
     print(f"error: {message}", file=sys.stderr, flush=True)
