@@ -126,6 +126,17 @@ def _open_lock(path):
     return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
 
 
+def _try_lock(fd):
+    """Takes the exclusive lock of `fd` if it is free; False if another process holds it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise
+        return False
+    return True
+
+
 @contextlib.contextmanager
 def workdir_lock(workdir):
     """Holds WORKDIR/.lock for the block; another live holder is refused in one sentence.
@@ -135,15 +146,11 @@ def workdir_lock(workdir):
     """
     fd = _open_lock(os.path.join(workdir, WORKDIR_LOCK))
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise
+        if not _try_lock(fd):
             raise WorkdirBusy(
                 f"{workdir} is in use by another training process (pid {_read_pid(fd)}); wait for it "
                 "to finish (or stop it), or choose another --workdir."
-            ) from None
+            )
         _write_pid(fd)
         yield
     finally:
@@ -158,11 +165,7 @@ def exclusive(path, waiting_message=None, stream=None):
     """
     fd = _open_lock(path)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise
+        if not _try_lock(fd):
             if waiting_message is not None:
                 import sys
 
