@@ -36,7 +36,8 @@ def checkpoint_steps(workdir, task):
 
 def test_a_nan_loss_stops_the_run_keeps_the_last_good_checkpoint_and_resumes_with_a_lower_rate(
         tmp_path, toy_data_dir, run_eagerly):
-    config = tiny_config(tmp_path, toy_data_dir, tasks="toy_labels2street", log_every=4, checkpoint_every=2)
+    config = tiny_config(tmp_path, toy_data_dir, tasks="toy_labels2street", log_every=4, checkpoint_every=2,
+                         lr_schedule="constant")  # so the rate logged is the rate given
     with pytest.MonkeyPatch.context() as patch:
         poison_step(patch, at_call=5, name="d_loss")  # between logs (4, 6) and after a save (4)
         with pytest.raises(trainer.NonFiniteLoss) as raised:
@@ -51,9 +52,9 @@ def test_a_nan_loss_stops_the_run_keeps_the_last_good_checkpoint_and_resumes_wit
     # A higher rate is refused; a lower one resumes from step 4 and is what trains.
     with pytest.raises(trainer.ConfigMismatch, match="learning_rate"):
         trainer.train(tiny_config(tmp_path, toy_data_dir, tasks="toy_labels2street", log_every=2,
-                                  checkpoint_every=2, learning_rate=1e-3))
+                                  checkpoint_every=2, learning_rate=1e-3, lr_schedule="constant"))
     lower = tiny_config(tmp_path, toy_data_dir, tasks="toy_labels2street", log_every=2, checkpoint_every=2,
-                        learning_rate=5e-5)
+                        learning_rate=5e-5, lr_schedule="constant")
     results = trainer.train(lower)
     assert len(results["params"]) == 1
     records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
