@@ -25,7 +25,7 @@ from hyper_lifelong_gan import cli
 
 cli.quiet_tensorflow(sys.argv, import_now=False)  # --help and flag errors need no TensorFlow
 
-from absl import app, flags, logging  # noqa: E402
+from absl import app, flags  # noqa: E402
 
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
 
@@ -85,14 +85,9 @@ FLAG_RULES = {
 
 
 def main(argv):
-    try:
-        config_lib.check_flags(FLAGS.flag_values_dict(), FLAG_RULES)
-    except config_lib.InvalidConfig as error:
-        print(f"error: {error}", file=sys.stderr)
+    del argv  # cli.flags_parser refuses positional arguments
+    if not cli.begin(config_lib.flag_problem(FLAGS.flag_values_dict(), FLAG_RULES)):
         return 1
-    cli.import_tensorflow()
-    if not FLAGS["verbosity"].present:
-        logging.set_verbosity(logging.WARNING)  # TFDS logs every dataset it opens at INFO
     from datasets.tasks import DatasetError
     from hyper_lifelong_gan import evaluation_report
     from hyper_lifelong_gan.metrics.fid import InceptionWeightsUnavailable

@@ -62,10 +62,9 @@ def flag_errors():
         return "--workdir is required: the folder of a train.py run."
     if not FLAGS.output:
         return "--output is required: where to write the exported model."
-    try:
-        config_lib.check_flags(FLAGS.flag_values_dict(), FLAG_RULES)
-    except config_lib.InvalidConfig as error:
-        return str(error)
+    problem = config_lib.flag_problem(FLAGS.flag_values_dict(), FLAG_RULES)
+    if problem:
+        return problem
     if FLAGS.format == "keras" and not FLAGS.output.endswith(".keras"):
         return f"--format=keras needs an --output ending in .keras; got {FLAGS.output}."
     if FLAGS.task is not None and FLAGS.format != "tflite":

@@ -66,10 +66,9 @@ def flag_errors():
     ):
         if not getattr(FLAGS, name):
             return f"--{name} is required: {what}."
-    try:
-        config_lib.check_flags(FLAGS.flag_values_dict(), FLAG_RULES)
-    except config_lib.InvalidConfig as error:
-        return str(error)
+    problem = config_lib.flag_problem(FLAGS.flag_values_dict(), FLAG_RULES)
+    if problem:
+        return problem
     if os.path.isfile(FLAGS.output):
         return f"--output={FLAGS.output} is a file; name a folder."
     return None

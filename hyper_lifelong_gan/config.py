@@ -327,6 +327,15 @@ def check_flags(values, rules):
             check_flag(name, values[name], rule)
 
 
+def flag_problem(values, rules):
+    """`check_flags`'s sentence for the first flag of `values` that breaks its rule, or None."""
+    try:
+        check_flags(values, rules)
+    except InvalidConfig as error:
+        return str(error)
+    return None
+
+
 def validate(config):
     """Checks every field of a TrainConfig that has a rule in `FLAG_RULES`.
 

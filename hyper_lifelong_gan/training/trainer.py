@@ -465,6 +465,7 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
             step_counter = tf.Variable(0, dtype=tf.int64, name="step_in_task")
         student, step_fn = setup.generators, setup.step
         num_steps = lengths[task_index]
+        step_offset = sum(lengths[:task_index])  # global step of this task's step 0
         carry_shared_discriminators(config, task_index, setup)
         # --- checkpoint of this task: resume mid-task where a previous run stopped.
         checkpoint = tf.train.Checkpoint(
@@ -479,7 +480,7 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
             _use_learning_rate(setup.checkpoint_items, config.learning_rate)
         start_step = int(step_counter.numpy())
         if progress is None:
-            progress = Progress(total_steps, sum(lengths[:task_index]) + start_step, stream=log_stream)
+            progress = Progress(total_steps, step_offset + start_step, stream=log_stream)
         # --- input: one deterministic stream per task; a resumed segment skips the
         # batches already trained on, so that it sees what an uninterrupted run sees
         # (the skipped batches are produced by the input pipeline, not trained on).
@@ -521,11 +522,11 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
                     _log_step(
                         values, mode.loss_names, task_index, task.name, step, config, images_per_second,
                         setup.generator_optimizer, metrics_log, writer, progress, label, eta,
-                        step_offset=sum(lengths[:task_index]),
+                        step_offset=step_offset,
                     )
                     window_start, window_steps = time.monotonic(), 0
                 if files.chief and config.sample_every and step % config.sample_every == 0 and step < num_steps:
-                    samples.write(writer, student, task_index, sum(lengths[:task_index]) + step)
+                    samples.write(writer, student, task_index, step_offset + step)
                 if step % config.checkpoint_every == 0 and step < num_steps:
                     _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
                     files.save(manager)
@@ -559,7 +560,7 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
             record_stage(results, task_index, scores, student.count_params(), len(tasks))
             write_json_atomically(results_path, results)
             _write_task_summaries(
-                writer, student, tasks, task_index, results["metrics"], samples, sum(lengths[: task_index + 1])
+                writer, student, tasks, task_index, results["metrics"], samples, step_offset + num_steps
             )
             write_json_atomically(os.path.join(workdir, PROGRESS), {"completed_tasks": task_index + 1})
         distributed.barrier(strategy)  # the other workers wait here for the chief's results
