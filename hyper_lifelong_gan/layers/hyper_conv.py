@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from hyper_lifelong_gan.layers.task_convolution import TaskConvolution
+from hyper_lifelong_gan.layers.task_selection import select
 
 # Share of the base filters' standard deviation that depends on z at initialisation
 # (our choice; the paper does not say how H_i is initialised). H_i starts as a
@@ -149,7 +150,11 @@ class _HyperKernel(TaskConvolution):
 
     def base_filters(self, task, z):
         """B_i = H_i(z), shape (k*k, K); eq. 3 (or the learned B_i of the ablation)."""
-        weights = self.filter_generators[task if self.task_specific_base_filters else 0]
+        if self.task_specific_base_filters:
+            # H_i's weights one by one: picked for an int, gathered for a tensor.
+            weights = [select(generators, task) for generators in zip(*self.filter_generators)]
+        else:
+            weights = self.filter_generators[0]
         kernel_area = self.kernel_size[0] * self.kernel_size[1]
         if not self.dynamic_base_filters:
             return weights[0]
@@ -164,11 +169,12 @@ class _HyperKernel(TaskConvolution):
         self._check_task(task, self.num_tasks)
         combination = self.shared_weight
         if self.task_coefficients:
-            combination = ops.matmul(self.coefficients[task], combination)
+            combination = ops.matmul(select(self.coefficients, task), combination)
         return ops.matmul(self.base_filters(task, z), combination)
 
     def task_kernel(self, task, z):
-        """The 4D filter F_i of task `task`, shape (k, k, c_in, c_out)."""
+        """The 4D filter F_i of task `task` (an int or a scalar integer tensor), shape
+        (k, k, c_in, c_out)."""
         return ops.reshape(self.flat_kernel(task, z), (*self.kernel_size, self.in_channels, self.filters))
 
     def get_config(self):
@@ -213,7 +219,9 @@ class HyperConv2D(_HyperKernel):
 
     Call arguments:
         inputs: a 4D tensor, channels last.
-        task: the index of the task (a Python int).
+        task: the index of the task: a Python int, a scalar integer tensor (its
+            H_i and C_i are gathered from their stack), or a group of tasks run
+            at once (see `task_selection`).
         z: the noise vector, shape (z_dim,); the same z must be given to the teacher
             and the student during distillation.
 

@@ -69,8 +69,8 @@ class _PiggybackKernel(TaskConvolution):
     def task_weights(self, task):
         return [w for w in (self.unconstrained[task], self.combinations[task]) if w is not None]
 
-    def task_kernel(self, task, z=None):
-        """The filters of task `task`, laid out (k, k, c_in, c_out)."""
+    def static_task_kernel(self, task, z=None):
+        """The filters of task `task` (a Python int), laid out (k, k, c_in, c_out)."""
         self._check_task(task, self.num_tasks)
         if task == 0:
             return self.unconstrained[0]
@@ -101,7 +101,8 @@ class PiggybackConv2D(_PiggybackKernel):
 
     Call arguments:
         inputs: a 4D tensor, channels last.
-        task: the index of the task (a Python int).
+        task: the index of the task: a Python int, or a tensor (then every task's
+            filters are built and the one asked for is gathered), or a group.
         z: ignored.
     """
 

@@ -20,7 +20,7 @@ class _PlainKernel(TaskConvolution):
         )
 
     def task_kernel(self, task, z):
-        return self.filter
+        return self.filter  # the same for every task, however it is named
 
 
 @keras.saving.register_keras_serializable(package="hyper_lifelong_gan")

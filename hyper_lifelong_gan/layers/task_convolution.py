@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from hyper_lifelong_gan.layers.task_selection import group_members, is_static_task, is_task_group, select
+
 
 def _pair(value, name):
     if isinstance(value, int):
@@ -22,6 +24,12 @@ class TaskConvolution(keras.layers.Layer):
     `transposed = True`, as a transposed convolution ("same" padding then
     multiplies the spatial size by exactly the stride). Every call takes `task`
     and `z`, so one generator definition serves every conv kind.
+
+    `task` is a Python int, a scalar integer tensor, or a group of tasks whose
+    activations sit side by side on the channel axis (see `task_selection`): a
+    group runs as one grouped convolution, each task's channels through its own
+    filter (an input with the channels of a single task, such as the image the
+    first layer sees, is shared by every task of the group).
 
     Args:
         filters: number of output channels c_out.
@@ -44,6 +52,14 @@ class TaskConvolution(keras.layers.Layer):
         self.padding = padding
 
     def task_kernel(self, task, z):
+        """The filter of `task` (a Python int or a scalar integer tensor)."""
+        if is_static_task(task):
+            return self.static_task_kernel(task, z)
+        # Generic selection by a tensor: every task's filter, then the one asked for.
+        # Layers whose filters are cheap to gather (hyper, plain) override this.
+        return select([self.static_task_kernel(t, z) for t in range(self.num_tasks)], task)
+
+    def static_task_kernel(self, task, z):
         raise NotImplementedError
 
     def task_weights(self, task):
@@ -57,9 +73,28 @@ class TaskConvolution(keras.layers.Layer):
         return ops.transpose(kernel, (0, 1, 3, 2)) if self.transposed else kernel
 
     def call(self, inputs, task=0, z=None):
+        if is_task_group(task):
+            return self._group_call(inputs, group_members(task), z)
         kernel = self.kernel(task, z)
         if self.transposed:
             return ops.conv_transpose(inputs, kernel, strides=self.strides, padding=self.padding)
+        return ops.conv(inputs, kernel, strides=self.strides, padding=self.padding)
+
+    def _group_call(self, inputs, tasks, z):
+        """Every task of `tasks` on its own channel group of `inputs`, as one op."""
+        kernels = [self.kernel(task, z) for task in tasks]
+        count = len(kernels)
+        if self.transposed:
+            # No grouped transposed convolution in keras.ops: one per task, joined.
+            parts = ops.split(inputs, count, axis=-1)
+            return ops.concatenate([
+                ops.conv_transpose(part, kernel, strides=self.strides, padding=self.padding)
+                for part, kernel in zip(parts, kernels)
+            ], axis=-1)
+        # (k, k, c_in, c_out) per task -> (k, k, c_in, count * c_out), task-major outputs.
+        # With count * c_in input channels the convolution is grouped (one group per
+        # task); with c_in (a shared input) it is one wide convolution.
+        kernel = ops.concatenate(kernels, axis=-1)
         return ops.conv(inputs, kernel, strides=self.strides, padding=self.padding)
 
     def compute_output_shape(self, input_shape):
@@ -75,7 +110,7 @@ class TaskConvolution(keras.layers.Layer):
         return (batch, *sizes, self.filters)
 
     def _check_task(self, task, num_tasks):
-        if not 0 <= task < num_tasks:
+        if is_static_task(task) and not 0 <= task < num_tasks:
             raise ValueError(f"Layer {self.name!r} serves tasks 0..{num_tasks - 1}, got task={task}.")
 
     def get_config(self):

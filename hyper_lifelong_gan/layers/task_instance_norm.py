@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from hyper_lifelong_gan.layers.task_selection import group_members, is_static_task, is_task_group, select
+
 
 @keras.saving.register_keras_serializable(package="hyper_lifelong_gan")
 class TaskInstanceNorm(keras.layers.Layer):
@@ -19,7 +21,8 @@ class TaskInstanceNorm(keras.layers.Layer):
 
     Call arguments:
         inputs: a 4D tensor, channels last.
-        task: the index of the task (a Python int).
+        task: the index of the task: a Python int, a scalar integer tensor, or a
+            group of tasks whose channels sit side by side (see `task_selection`).
 
     Example:
     >>> norm = TaskInstanceNorm(num_tasks=3)
@@ -49,14 +52,21 @@ class TaskInstanceNorm(keras.layers.Layer):
         return [self.gammas[task], self.betas[task]]
 
     def call(self, inputs, task=0):
-        if not 0 <= task < self.num_tasks:
+        if is_static_task(task) and not 0 <= task < self.num_tasks:
             raise ValueError(
                 f"Layer {self.name!r} serves tasks 0..{self.num_tasks - 1}, got task={task}."
             )
+        if is_task_group(task):
+            # Channels of the group's tasks side by side: their parameters likewise.
+            members = group_members(task)
+            gamma = ops.concatenate([select(self.gammas, t) for t in members], axis=0)
+            beta = ops.concatenate([select(self.betas, t) for t in members], axis=0)
+        else:
+            gamma, beta = select(self.gammas, task), select(self.betas, task)
         x = ops.cast(inputs, "float32")
         mean, variance = ops.moments(x, axes=(1, 2), keepdims=True)
         x = (x - mean) * ops.rsqrt(variance + self.epsilon)
-        x = x * ops.cast(self.gammas[task], "float32") + ops.cast(self.betas[task], "float32")
+        x = x * ops.cast(gamma, "float32") + ops.cast(beta, "float32")
         return ops.cast(x, inputs.dtype)
 
     def compute_output_shape(self, input_shape):

@@ -1,6 +1,8 @@
 """What every continual-learning method answers: what a task adds, what is frozen,
 what the loss adds."""
 
+import numbers
+
 import keras
 
 from hyper_lifelong_gan.models import build_generator, grow_generator
@@ -23,8 +25,23 @@ class TaskGenerators:
         return len(self.routes)
 
     def __call__(self, inputs, task, z, training=False):
-        model_index, slot = self.routes[task]
-        return self.models[model_index](inputs, task=slot, z=z, training=training)
+        """Task `task`'s output: `task` is an int, or (for one shared model whose
+        slot j performs task j) a scalar integer tensor or a group of tasks, which
+        the model selects itself (see `ResnetGenerator.call`)."""
+        if isinstance(task, numbers.Integral):
+            model_index, slot = self.routes[task]
+            return self.models[model_index](inputs, task=slot, z=z, training=training)
+        if not self.slot_per_task:
+            raise ValueError(
+                "Only one shared generator with a slot per task can take a task index tensor or a "
+                "group of tasks; this method's tasks are spread over models or share a slot."
+            )
+        return self.models[0](inputs, task=task, z=z, training=training)
+
+    @property
+    def slot_per_task(self):
+        """One model whose task slot j performs task j (the methods that distil)."""
+        return len(self.models) == 1 and self.routes == [(0, j) for j in range(len(self.routes))]
 
     def model_for(self, task):
         return self.models[self.routes[task][0]]

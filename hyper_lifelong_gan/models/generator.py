@@ -13,6 +13,7 @@ from hyper_lifelong_gan.layers import (
     ReflectionPadding2D,
     TaskInstanceNorm,
 )
+from hyper_lifelong_gan.layers.task_selection import group_members, is_task_group
 
 CONV_KINDS = ("hyper", "plain", "piggyback")
 
@@ -42,7 +43,11 @@ class ResnetGenerator(keras.Model):
     Call arguments:
         inputs: images in [-1, 1], shape (batch, height, width, 3), height and
             width divisible by 4.
-        task: which task to perform (a Python int).
+        task: which task to perform: a Python int, a scalar integer tensor (the
+            task's parameters are gathered; used by sampled distillation), or a
+            group of tasks (a list of ints or a 1-D tensor of known length), run
+            at once on the same inputs: the output then has a leading task axis,
+            (tasks, batch, height, width, 3).
         z: noise vector of shape (z_dim,), required by the hyper kind.
 
     Example:
@@ -127,7 +132,9 @@ class ResnetGenerator(keras.Model):
         self.tail_conv = conv("tail_conv", output_channels, 7)
 
     def _norm_task(self, task):
-        return task if self.task_conditional_norm else 0
+        if self.task_conditional_norm:
+            return task
+        return [0] * len(group_members(task)) if is_task_group(task) else 0
 
     def call(self, inputs, task=0, z=None, training=False):
         if self.conv_kind == "hyper" and z is None:
@@ -144,7 +151,13 @@ class ResnetGenerator(keras.Model):
         for conv, norm in zip(self.up_convs, self.up_norms):
             x = ops.relu(norm(conv(x, task=task, z=z), task=norm_task))
         x = self.tail_conv(self.tail_padding(x), task=task, z=z)
-        return ops.cast(ops.tanh(ops.cast(x, "float32")), "float32")
+        x = ops.tanh(ops.cast(x, "float32"))
+        if is_task_group(task):
+            # (batch, h, w, tasks * c), task-major -> (tasks, batch, h, w, c).
+            count = len(group_members(task))
+            x = ops.reshape(x, (*ops.shape(x)[:3], count, self.output_channels))
+            x = ops.transpose(x, (3, 0, 1, 2, 4))
+        return x
 
     def conv_layers(self):
         return [
