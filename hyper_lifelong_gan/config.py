@@ -41,6 +41,9 @@ class TrainConfig:
     hidden_units: int = _field(64, "Hidden size of each filter generator MLP (paper: 64).")
     beta: float = _field(100.0, "Weight of the distillation loss (paper: 100).")
     l1_weight: float = _field(100.0, "Weight of the pix2pix L1 term (pix2pix: 100; the paper uses 'the exact loss used in Pix2Pix' without its weight).")
+    distill_tasks_per_step: int = _field(0, "Earlier tasks distilled per step: 0 = every earlier task in every step, eq. 10 exactly (the paper's); K >= 1 = K earlier tasks drawn uniformly without replacement each step, their sum scaled by (t-1)/K (an unbiased estimate of eq. 10), so a step's cost stops growing with the number of tasks learned (this project's option).")
+    distill_scale: float = _field(1.0, "Side of the distillation images relative to the training images (1 = the paper's; 0.5 distils at half the side, about a quarter of the cost; this project's option). image_size * distill_scale must be a multiple of 4.")
+    distill_batched: bool = _field(False, "Run the distilled tasks' teacher and student passes as one grouped computation (tasks side by side on the channel axis) instead of one pass per task; the same numbers up to float rounding (benchmarks/train_step.py measures which is faster).")
     distill_input: str = _field("swap", "Input of the distillation term (paper Table 2): swap = real target B_t, unswap = conditional image A_t, noise = uniform noise.")
     learning_rate: float = _field(2e-4, "Adam learning rate of generator and discriminator (pix2pix/CycleGAN: 2e-4; the paper names Adam, not its rate).")
     adam_beta1: float = _field(0.5, "Adam beta_1 (pix2pix/CycleGAN: 0.5; not stated by the paper).")
@@ -297,6 +300,8 @@ FLAG_RULES = {
     "z_dim": POSITIVE_INT,
     "hidden_units": POSITIVE_INT,
     "beta": NON_NEGATIVE_NUMBER,
+    "distill_tasks_per_step": NON_NEGATIVE_INT,
+    "distill_scale": Rule(lambda value: value == value and 0 < value <= 1, "a number in (0, 1]"),
     "l1_weight": NON_NEGATIVE_NUMBER,
     "learning_rate": POSITIVE_NUMBER,
     "adam_beta1": Rule(lambda value: value == value and 0 <= value < 1, "a number in [0, 1)"),
@@ -343,4 +348,11 @@ def validate(config):
         InvalidConfig: the first field whose value is not allowed.
     """
     check_flags(dataclasses.asdict(config), FLAG_RULES)
+    if config.image_size is not None and config.distill_scale != 1:
+        side = round(config.image_size * config.distill_scale)
+        if side % 4 or side < 8:
+            raise InvalidConfig(
+                f"--distill_scale={config.distill_scale} gives {side} px distillation images from "
+                f"{config.image_size} px ones; choose a scale that gives a multiple of 4 of at least 8 (e.g. 0.5)."
+            )
     return config

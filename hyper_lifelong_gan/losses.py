@@ -31,17 +31,54 @@ def pix2pix_discriminator_loss(real_logits, fake_logits):
     return 0.5 * (bce_with_logits_per_example(real_logits, 1.0) + bce_with_logits_per_example(fake_logits, 0.0))
 
 
-def distillation_loss(teacher, student, inputs, tasks, z):
+def distillation_loss(teacher, student, inputs, tasks, z, batched=False):
     """sum_{i in tasks} || G_{t-1}^i(x, z) - G_t^i(x, z) ||_1 per example (eq. 7/10).
 
     `teacher` and `student` are callables `(inputs, task, z)`; teacher and student
     see the same input and the same z. The teacher's outputs carry no gradient.
+    `tasks` is a list of ints or a 1-D integer tensor of known length. With
+    `batched`, each network runs all `tasks` as one group (a grouped computation
+    with a leading task axis, see `ResnetGenerator.call`) instead of one pass per task.
     """
+    if batched:
+        target = tf.stop_gradient(teacher(inputs, task=tasks, z=z))
+        output = student(inputs, task=tasks, z=z, training=True)
+        per_task = tf.reduce_mean(tf.abs(tf.cast(output, tf.float32) - tf.cast(target, tf.float32)), axis=(2, 3, 4))
+        return tf.reduce_sum(per_task, axis=0)
+    if not isinstance(tasks, (list, tuple)):
+        tasks = tf.unstack(tasks, num=tasks.shape[0])
     total = tf.zeros(tf.shape(inputs)[:1], tf.float32)
     for task in tasks:
         target = tf.stop_gradient(teacher(inputs, task=task, z=z))
         total += l1_per_example(student(inputs, task=task, z=z, training=True), target)
     return total
+
+
+def draw_distillation_tasks(num_earlier, per_step, seed):
+    """The earlier tasks a step distils, and the weight of their sum.
+
+    `per_step` 0 (or at least `num_earlier`): every earlier task, `[0, ...,
+    num_earlier - 1]`, weight 1: eq. 10 exactly. Otherwise `per_step` tasks drawn
+    uniformly without replacement by the stateless `seed` (an int32 tensor of that
+    length, so the draw happens inside a compiled step), weight num_earlier /
+    per_step: each task is drawn with probability per_step / num_earlier, so the
+    weighted sum is an unbiased estimate of the sum over every earlier task.
+    """
+    if per_step == 0 or per_step >= num_earlier:
+        return list(range(num_earlier)), 1.0
+    scores = tf.random.stateless_uniform((num_earlier,), seed=seed)
+    return tf.math.top_k(scores, k=per_step).indices, num_earlier / per_step
+
+
+def resize_for_distillation(images, scale):
+    """`images` shrunk to `scale` of their side by area averaging (scale 0.5 averages
+    2x2 blocks); scale 1 returns them unchanged. The generator is fully
+    convolutional, so it runs at any size that is a multiple of 4."""
+    if scale == 1:
+        return images
+    height, width = images.shape[1], images.shape[2]
+    size = (round(height * scale), round(width * scale))
+    return tf.cast(tf.image.resize(images, size, method="area"), images.dtype)
 
 
 def distillation_inputs(mode, inputs, targets, seed):

@@ -17,30 +17,31 @@ from hyper_lifelong_gan.training.steps import PairedTaskStep
 from hyper_lifelong_gan.training.trainer import make_optimizer
 
 
-def build(config, strategy=None, policy="float32", jit_compile=False):
-    """(student, step) of task 2, built under `strategy` (default: the current one)."""
+def build(config, strategy=None, policy="float32", jit_compile=False, task=1):
+    """(student, step) of task `task` + 1 (default 2), built under `strategy` (default:
+    the current one)."""
     strategy = strategy or tf.distribute.get_strategy()
     method = get_method("hyper_lifelong_gan")
     generator_config = config_lib.generator_config(config)
     with strategy.scope():
         set_task_seed(0, 0)
-        teacher = method.rebuild(1, generator_config)
-        set_task_seed(0, 1)
-        student = method.start_task(teacher, 1, generator_config)
+        teacher = method.rebuild(task, generator_config)
+        set_task_seed(0, task)
+        student = method.start_task(teacher, task, generator_config)
         discriminator = build_patch_discriminator(ndf=config.ndf)
         step = PairedTaskStep(
-            student, teacher, discriminator, method, 1, config, strategy,
-            make_optimizer(config, method.trainable_variables(student, 1), policy),
+            student, teacher, discriminator, method, task, config, strategy,
+            make_optimizer(config, method.trainable_variables(student, task), policy),
             make_optimizer(config, discriminator.trainable_variables, policy),
             jit_compile=jit_compile,
         )
     return student, step
 
 
-def losses(config, steps, strategy=None, jit_compile=False):
-    """[{loss name: value}] of `steps` steps of task 2 on fixed random batches."""
+def losses(config, steps, strategy=None, jit_compile=False, task=1):
+    """[{loss name: value}] of `steps` steps of task `task` + 1 on fixed random batches."""
     strategy = strategy or tf.distribute.get_strategy()
-    student, step = build(config, strategy, jit_compile=jit_compile)
+    student, step = build(config, strategy, jit_compile=jit_compile, task=task)
     return run_steps(step, student, config, steps, strategy)
 
 

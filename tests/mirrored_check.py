@@ -2,6 +2,7 @@
 a few training steps on one device and under MirroredStrategy over 2 logical CPUs,
 printing the losses of both as JSON."""
 
+import dataclasses
 import json
 import os
 import sys
@@ -20,6 +21,9 @@ import distilling_step  # noqa: E402  (beside this script)
 
 CONFIG = config_lib.TrainConfig(batch_size=4, image_size=32, ngf=4, n_blocks=1, ndf=8)
 STEPS = 3
+# Sampled distillation: task 4 distils 1 of its 3 earlier tasks per step, drawn in the step.
+SAMPLED = dataclasses.replace(CONFIG, distill_tasks_per_step=1)
+SAMPLED_TASK = 3
 
 
 if __name__ == "__main__":
@@ -27,7 +31,12 @@ if __name__ == "__main__":
     # numbers from both also show that the traced step computes what the eager one does.
     tf.config.run_functions_eagerly(True)
     single = distilling_step.losses(CONFIG, STEPS)
+    sampled_single = distilling_step.losses(SAMPLED, STEPS, task=SAMPLED_TASK)
     tf.config.run_functions_eagerly(False)
     mirrored_strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     mirrored = distilling_step.losses(CONFIG, STEPS, mirrored_strategy)
-    print(json.dumps({"replicas": mirrored_strategy.num_replicas_in_sync, "single": single, "mirrored": mirrored}))
+    sampled_mirrored = distilling_step.losses(SAMPLED, STEPS, mirrored_strategy, task=SAMPLED_TASK)
+    print(json.dumps({
+        "replicas": mirrored_strategy.num_replicas_in_sync, "single": single, "mirrored": mirrored,
+        "sampled_single": sampled_single, "sampled_mirrored": sampled_mirrored,
+    }))

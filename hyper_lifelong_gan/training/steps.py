@@ -1,4 +1,9 @@
-"""One optimisation step of a continual task, at module level so tests can drive it."""
+"""One optimisation step of a continual task, at module level so tests can drive it.
+
+`TaskStep` holds what every step shares (replicas, loss averaging, loss scaling,
+the distillation term of eq. 10); `PairedTaskStep` (pix2pix) is here, and
+`UnpairedTaskStep` (CycleGAN) in `unpaired_steps`.
+"""
 
 import keras
 import tensorflow as tf
@@ -7,8 +12,99 @@ from hyper_lifelong_gan import losses
 
 LOSS_NAMES = ("g_total", "g_adversarial", "g_l1", "distillation", "d_loss")
 
+# Folded into a step's noise seed to draw the tasks sampled distillation distils,
+# so the draw is independent of the noise image of --distill_input=noise.
+_DRAW_SALT = 1
 
-class PairedTaskStep:
+
+class TaskStep:
+    """The scaffolding of a training step of task `task`.
+
+    Subclasses build `self._step` (a `tf.function` of `(inputs, targets, z,
+    noise_seed)` returning the losses summed over replicas) from their replica
+    functions; `compile` wraps a replica function in XLA when asked.
+
+    Distillation (eq. 10): with `config.distill_tasks_per_step` = 0 every earlier
+    task is distilled in every step, exactly as the paper does. With K >= 1, K
+    earlier tasks are drawn uniformly without replacement inside the compiled step
+    (from the step's noise seed, so a resumed run draws the same) and their sum is
+    scaled by (t - 1) / K, an unbiased estimate of the full sum. The drawn tasks
+    reach the layers as an index tensor, so a draw never retraces.
+    `config.distill_scale` < 1 distils on images resized to that share of their
+    side; `config.distill_batched` runs the distilled tasks as one grouped
+    computation instead of one pass per task.
+
+    Args:
+        method: the `ContinualMethod` (decides whether to distil).
+        task: index of the task being learned.
+        teacher: the frozen generators after task `task - 1`, or None.
+        config: the run's `TrainConfig`.
+        strategy: the `tf.distribute` strategy the models were built under.
+        generator_optimizer, discriminator_optimizer: built Keras optimizers
+            (wrapped in `LossScaleOptimizer` under float16).
+        jit_compile: compile each replica function with XLA.
+    """
+
+    loss_names = LOSS_NAMES
+
+    def __init__(self, method, task, teacher, config, strategy, generator_optimizer, discriminator_optimizer,
+                 jit_compile=False):
+        if config.batch_size % strategy.num_replicas_in_sync:
+            raise ValueError(
+                f"The batch size {config.batch_size} does not split evenly over "
+                f"{strategy.num_replicas_in_sync} replicas; choose a multiple."
+            )
+        self.task = task
+        self.teacher = teacher
+        self.config = config
+        self.strategy = strategy
+        self.generator_optimizer = generator_optimizer
+        self.discriminator_optimizer = discriminator_optimizer
+        self.jit_compile = jit_compile
+        self.distill_tasks = list(range(task)) if (method.distills and teacher is not None) else []
+        self.global_batch_size = config.batch_size
+
+    def __call__(self, inputs, targets, z, noise_seed):
+        return self._step(inputs, targets, z, noise_seed)
+
+    def compile(self, replica_function):
+        return tf.function(replica_function, jit_compile=True) if self.jit_compile else replica_function
+
+    def _reduce(self, per_replica):
+        return {
+            name: self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica[name], axis=None)
+            for name in self.loss_names
+        }
+
+    def _average(self, per_example):
+        return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
+
+    def distillation(self, teacher, student, images, z, seed):
+        """The distillation term per example for the earlier tasks this step
+        distils, on `images` (x_d); see the class docstring."""
+        config = self.config
+        tasks, weight = losses.draw_distillation_tasks(
+            len(self.distill_tasks), config.distill_tasks_per_step,
+            tf.random.experimental.stateless_fold_in(seed, _DRAW_SALT),
+        )
+        images = losses.resize_for_distillation(images, config.distill_scale)
+        term = losses.distillation_loss(teacher, student, images, tasks, z, batched=config.distill_batched)
+        return term if weight == 1 else weight * term
+
+    @staticmethod
+    def _apply(optimizer, tape, loss, variables):
+        """Gradients of `loss` (scaled under float16) applied to `variables`."""
+        gradients = tape.gradient(loss, variables)
+        optimizer.apply_gradients(zip(gradients, variables))
+
+    @staticmethod
+    def _scale(optimizer, loss):
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            return optimizer.scale_loss(loss)
+        return loss
+
+
+class PairedTaskStep(TaskStep):
     """The pix2pix step of task `task` with the distillation term of eq. 10.
 
     G minimises L_task(A_t, B_t, G_t^t(A_t, z)) + beta * sum_{i<t} |G_{t-1}^i(x_d, z) -
@@ -21,44 +117,22 @@ class PairedTaskStep:
         teacher: frozen `TaskGenerators` after task `task - 1`, or None.
         discriminator: the conditional PatchGAN.
         method: the `ContinualMethod` (decides what trains and whether to distil).
-        task: index of the task being learned.
-        config: the run's `TrainConfig`.
-        strategy: the `tf.distribute` strategy the models were built under.
-        generator_optimizer, discriminator_optimizer: built Keras optimizers
-            (wrapped in `LossScaleOptimizer` under float16).
+        task, config, strategy, generator_optimizer, discriminator_optimizer,
+        jit_compile: see `TaskStep`.
     """
 
     def __init__(self, student, teacher, discriminator, method, task, config, strategy,
                  generator_optimizer, discriminator_optimizer, jit_compile=False):
+        super().__init__(method, task, teacher, config, strategy, generator_optimizer, discriminator_optimizer,
+                         jit_compile)
         self.student = student
-        self.teacher = teacher
         self.discriminator = discriminator
-        self.task = task
-        self.config = config
-        self.strategy = strategy
-        self.generator_optimizer = generator_optimizer
-        self.discriminator_optimizer = discriminator_optimizer
         self.generator_variables = method.trainable_variables(student, task)
-        self.distill_tasks = list(range(task)) if (method.distills and teacher is not None) else []
-        self.global_batch_size = config.batch_size
-        replica_step = self._replica_step
-        if jit_compile:
-            replica_step = tf.function(replica_step, jit_compile=True)
-        self._replica_fn = replica_step
+        self._replica_fn = self.compile(self._replica_step)
         self._step = tf.function(self._distributed_step)
 
-    def __call__(self, inputs, targets, z, noise_seed):
-        return self._step(inputs, targets, z, noise_seed)
-
     def _distributed_step(self, inputs, targets, z, noise_seed):
-        per_replica = self.strategy.run(self._replica_fn, args=(inputs, targets, z, noise_seed))
-        return {
-            name: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
-            for name, value in per_replica.items()
-        }
-
-    def _average(self, per_example):
-        return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
+        return self._reduce(self.strategy.run(self._replica_fn, args=(inputs, targets, z, noise_seed)))
 
     def _replica_step(self, inputs, targets, z, noise_seed):
         config = self.config
@@ -71,9 +145,7 @@ class PairedTaskStep:
             distillation = tf.zeros_like(adversarial)
             if self.distill_tasks:
                 distill_inputs = losses.distillation_inputs(config.distill_input, inputs, targets, noise_seed)
-                distillation = losses.distillation_loss(
-                    self.teacher, self.student, distill_inputs, self.distill_tasks, z
-                )
+                distillation = self.distillation(self.teacher, self.student, distill_inputs, z, noise_seed)
                 generator_total += config.beta * distillation
             real_logits = discriminator(tf.concat([inputs, targets], -1), training=True)
             detached = tf.cast(tf.stop_gradient(fake), inputs.dtype)
@@ -81,10 +153,10 @@ class PairedTaskStep:
             discriminator_total = losses.pix2pix_discriminator_loss(real_logits, detached_logits)
             generator_loss = self._average(generator_total)
             discriminator_loss = self._average(discriminator_total)
-            scaled_generator_loss = _scale(self.generator_optimizer, generator_loss)
-            scaled_discriminator_loss = _scale(self.discriminator_optimizer, discriminator_loss)
-        _apply(self.generator_optimizer, generator_tape, scaled_generator_loss, self.generator_variables)
-        _apply(
+            scaled_generator_loss = self._scale(self.generator_optimizer, generator_loss)
+            scaled_discriminator_loss = self._scale(self.discriminator_optimizer, discriminator_loss)
+        self._apply(self.generator_optimizer, generator_tape, scaled_generator_loss, self.generator_variables)
+        self._apply(
             self.discriminator_optimizer, discriminator_tape, scaled_discriminator_loss,
             discriminator.trainable_variables,
         )
@@ -95,14 +167,3 @@ class PairedTaskStep:
             "distillation": self._average(distillation),
             "d_loss": discriminator_loss,
         }
-
-
-def _scale(optimizer, loss):
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        return optimizer.scale_loss(loss)
-    return loss
-
-
-def _apply(optimizer, tape, loss, variables):
-    gradients = tape.gradient(loss, variables)
-    optimizer.apply_gradients(zip(gradients, variables))

@@ -4,7 +4,7 @@ import tensorflow as tf
 
 from hyper_lifelong_gan import losses
 from hyper_lifelong_gan.training import distributed
-from hyper_lifelong_gan.training.steps import _apply, _scale
+from hyper_lifelong_gan.training.steps import TaskStep
 
 LOSS_NAMES = ("g_total", "g_adversarial", "cycle", "identity", "distillation", "d_loss")
 # CycleGAN's weights (Zhu et al. 2017): lambda = 10 on cycle consistency, and the
@@ -71,7 +71,7 @@ class CycleGenerators:
         return items
 
 
-class UnpairedTaskStep:
+class UnpairedTaskStep(TaskStep):
     """The CycleGAN step of task `task` with the distillation term of eq. 10 for both
     generators.
 
@@ -102,50 +102,29 @@ class UnpairedTaskStep:
         target_discriminator: PatchGAN D_b on target-domain images (judges G).
         input_pool, target_pool: `ImagePool`s of F's and G's outputs.
         method: the `ContinualMethod` (decides what trains and whether to distil).
-        task: index of the task being learned.
-        config: the run's `TrainConfig` (beta, distill_input, batch_size).
-        strategy: the `tf.distribute` strategy the models were built under.
         generator_optimizer: updates G and F together.
         discriminator_optimizer: updates D_a and D_b together.
-        jit_compile: compile each replica's generator and discriminator update with XLA.
+        task, config, strategy, jit_compile: see `TaskStep`.
     """
 
     loss_names = LOSS_NAMES
 
     def __init__(self, generators, teacher, input_discriminator, target_discriminator, input_pool, target_pool,
                  method, task, config, strategy, generator_optimizer, discriminator_optimizer, jit_compile=False):
-        if config.batch_size % strategy.num_replicas_in_sync:
-            raise ValueError(
-                f"The batch size {config.batch_size} does not split evenly over "
-                f"{strategy.num_replicas_in_sync} replicas; choose a multiple."
-            )
+        super().__init__(method, task, teacher, config, strategy, generator_optimizer, discriminator_optimizer,
+                         jit_compile)
         self.generators = generators
-        self.teacher = teacher
         self.input_discriminator = input_discriminator
         self.target_discriminator = target_discriminator
         self.input_pool = input_pool
         self.target_pool = target_pool
-        self.task = task
-        self.config = config
-        self.strategy = strategy
-        self.generator_optimizer = generator_optimizer
-        self.discriminator_optimizer = discriminator_optimizer
         self.generator_variables = generators.trainable_variables(method, task)
         self.discriminator_variables = (
             input_discriminator.trainable_variables + target_discriminator.trainable_variables
         )
-        self.distill_tasks = list(range(task)) if (method.distills and teacher is not None) else []
-        self.global_batch_size = config.batch_size
-        generator_step, discriminator_step = self._generator_step, self._discriminator_step
-        if jit_compile:
-            generator_step = tf.function(generator_step, jit_compile=True)
-            discriminator_step = tf.function(discriminator_step, jit_compile=True)
-        self._generator_fn = generator_step
-        self._discriminator_fn = discriminator_step
+        self._generator_fn = self.compile(self._generator_step)
+        self._discriminator_fn = self.compile(self._discriminator_step)
         self._step = tf.function(self._distributed_step)
-
-    def __call__(self, inputs, targets, z, noise_seed):
-        return self._step(inputs, targets, z, noise_seed)
 
     def _distributed_step(self, inputs, targets, z, noise_seed):
         strategy = self.strategy
@@ -157,15 +136,11 @@ class UnpairedTaskStep:
         discriminator_values = strategy.run(
             self._discriminator_replica_step, args=(inputs, targets, pooled_inputs, pooled_targets)
         )
-        values = dict(generator_values, **discriminator_values)
-        return {name: strategy.reduce(tf.distribute.ReduceOp.SUM, values[name], axis=None) for name in LOSS_NAMES}
+        return self._reduce(dict(generator_values, **discriminator_values))
 
     def _global_batch(self, per_replica):
         """The replicas' parts of a batch joined in replica order (the dataset's order)."""
         return distributed.global_batch(self.strategy, per_replica)
-
-    def _average(self, per_example):
-        return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
 
     def _generator_step(self, inputs, targets, z, noise_seed):
         generators, task = self.generators, self.task
@@ -189,17 +164,17 @@ class UnpairedTaskStep:
                 forward_seed, inverse_seed = tf.unstack(tf.random.experimental.stateless_split(noise_seed, num=2))
                 mode = self.config.distill_input
                 # The paper's swap: each generator distils on real images of its output domain.
-                distillation = losses.distillation_loss(
-                    self.teacher.forward, forward,
-                    losses.distillation_inputs(mode, inputs, targets, forward_seed), self.distill_tasks, z,
-                ) + losses.distillation_loss(
-                    self.teacher.inverse, inverse,
-                    losses.distillation_inputs(mode, targets, inputs, inverse_seed), self.distill_tasks, z,
+                distillation = self.distillation(
+                    self.teacher.forward, forward, losses.distillation_inputs(mode, inputs, targets, forward_seed),
+                    z, forward_seed,
+                ) + self.distillation(
+                    self.teacher.inverse, inverse, losses.distillation_inputs(mode, targets, inputs, inverse_seed),
+                    z, inverse_seed,
                 )
                 total += self.config.beta * distillation
             loss = self._average(total)
-            scaled_loss = _scale(self.generator_optimizer, loss)
-        _apply(self.generator_optimizer, tape, scaled_loss, self.generator_variables)
+            scaled_loss = self._scale(self.generator_optimizer, loss)
+        self._apply(self.generator_optimizer, tape, scaled_loss, self.generator_variables)
         values = {
             "g_total": loss,
             "g_adversarial": self._average(adversarial),
@@ -229,6 +204,6 @@ class UnpairedTaskStep:
                 self.target_discriminator(tf.cast(pooled_targets, targets.dtype), training=True),
             )
             loss = self._average(input_loss + target_loss)
-            scaled_loss = _scale(self.discriminator_optimizer, loss)
-        _apply(self.discriminator_optimizer, tape, scaled_loss, self.discriminator_variables)
+            scaled_loss = self._scale(self.discriminator_optimizer, loss)
+        self._apply(self.discriminator_optimizer, tape, scaled_loss, self.discriminator_variables)
         return {"d_loss": loss}

@@ -1,0 +1,168 @@
+"""Distillation of earlier tasks: exact (eq. 10), sampled, batched and at a lower
+resolution; and the task-index-tensor selection of per-task parameters it rests on."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from hyper_lifelong_gan import config as config_lib
+from hyper_lifelong_gan import losses
+from hyper_lifelong_gan.methods import get_method, set_task_seed
+from hyper_lifelong_gan.models import build_generator
+from hyper_lifelong_gan.training.steps import _DRAW_SALT, TaskStep
+from hyper_lifelong_gan.training.trainer import _step_seed
+
+CONFIG = config_lib.TrainConfig(batch_size=2, image_size=16, ngf=4, n_blocks=1, ndf=8)
+EARLIER = 3  # the student learns task 4 and distils tasks 1-3
+
+
+def _perturbed(generator, seed):
+    """Moves every weight a little, so tasks (and teacher and student) differ."""
+    for index, variable in enumerate(generator.weights):
+        variable.assign(variable + 0.1 * tf.random.stateless_normal(variable.shape, (seed, index)))
+    return generator
+
+
+@pytest.fixture(scope="module")
+def networks():
+    method = get_method("hyper_lifelong_gan")
+    generator_config = config_lib.generator_config(CONFIG)
+    set_task_seed(0, 0)
+    teacher = method.rebuild(EARLIER, generator_config)
+    _perturbed(teacher.models[0], 1)
+    set_task_seed(0, EARLIER)
+    student = method.start_task(teacher, EARLIER, generator_config)
+    _perturbed(student.models[0], 2)
+    images = tf.random.stateless_uniform((2, 16, 16, 3), (3, 4), -1, 1)
+    return method, teacher, student, images, student.models[0].sample_z(5)
+
+
+def _step(method, teacher, **fields):
+    return TaskStep(method, EARLIER, teacher, dataclasses.replace(CONFIG, **fields),
+                    tf.distribute.get_strategy(), None, None)
+
+
+def _plain_loop(teacher, student, images, z, tasks):
+    """eq. 10 term written out: one teacher and one student pass per task, in NumPy."""
+    total = np.zeros(images.shape[0])
+    for task in tasks:
+        difference = student(images, task=task, z=z).numpy() - teacher(images, task=task, z=z).numpy()
+        total += np.abs(difference).mean(axis=(1, 2, 3))
+    return total
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_exact_mode_is_eq_10(networks, batched):
+    method, teacher, student, images, z = networks
+    step = _step(method, teacher, distill_tasks_per_step=0, distill_batched=batched)
+    term = step.distillation(teacher, student, images, z, tf.constant((7, 8))).numpy()
+    expected = _plain_loop(teacher, student, images, z, range(EARLIER))
+    assert expected.min() > 1e-3  # the tasks really differ, so the comparison means something
+    np.testing.assert_allclose(term, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("per_step,batched", [(1, False), (2, False), (2, True)])
+def test_sampled_term_is_the_drawn_tasks_scaled(networks, per_step, batched):
+    method, teacher, student, images, z = networks
+    step = _step(method, teacher, distill_tasks_per_step=per_step, distill_batched=batched)
+    seed = tf.constant((7, 8))
+    drawn, weight = losses.draw_distillation_tasks(
+        EARLIER, per_step, tf.random.experimental.stateless_fold_in(seed, _DRAW_SALT)
+    )
+    drawn = [int(task) for task in drawn.numpy()]
+    assert len(set(drawn)) == per_step and weight == EARLIER / per_step
+    term = step.distillation(teacher, student, images, z, seed).numpy()
+    expected = weight * _plain_loop(teacher, student, images, z, drawn)
+    np.testing.assert_allclose(term, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("per_step", [1, 2])
+def test_draws_cover_every_earlier_task_and_are_unbiased(per_step):
+    earlier, steps = 9, 400
+    counts = np.zeros(earlier)
+    for step in range(steps):
+        seed = tf.random.experimental.stateless_fold_in(tf.constant(_step_seed(1, earlier, step)), _DRAW_SALT)
+        drawn, weight = losses.draw_distillation_tasks(earlier, per_step, seed)
+        drawn = drawn.numpy()
+        assert len(set(drawn.tolist())) == per_step  # without replacement
+        counts[drawn] += 1
+    assert counts.min() > 0  # every earlier task is distilled during the task
+    # Each task is drawn with probability per_step / earlier, so weight * count estimates
+    # `steps` (the count of exact mode); binomial spread, 5 standard deviations.
+    p = per_step / earlier
+    assert np.abs(counts - steps * p).max() < 5 * np.sqrt(steps * p * (1 - p))
+    assert weight * per_step == earlier
+
+
+def test_every_task_when_more_are_asked_than_exist():
+    assert losses.draw_distillation_tasks(3, 0, None) == ([0, 1, 2], 1.0)
+    assert losses.draw_distillation_tasks(3, 5, None) == ([0, 1, 2], 1.0)
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_draw_happens_inside_the_compiled_step_without_retracing(networks, jit_compile):
+    method, teacher, student, images, z = networks
+    step = _step(method, teacher, distill_tasks_per_step=1)
+    term = tf.function(
+        lambda seed: step.distillation(teacher, student, images, z, seed), jit_compile=jit_compile
+    )
+    values = {round(float(term(tf.constant((0, index)))[0]), 5) for index in range(12)}
+    assert term.experimental_get_tracing_count() == 1
+    assert len(values) > 1  # different seeds drew different tasks
+
+
+def test_lower_resolution_distils_on_area_averaged_images(networks):
+    method, teacher, student, images, z = networks
+    step = _step(method, teacher, distill_scale=0.5)
+    term = step.distillation(teacher, student, images, z, tf.constant((7, 8))).numpy()
+    halved = tf.nn.avg_pool2d(images, 2, 2, "VALID")  # 2x2 means: what area resizing by 1/2 is
+    np.testing.assert_allclose(term, _plain_loop(teacher, student, halved, z, range(EARLIER)), rtol=1e-5)
+
+
+def test_a_sampled_term_reaches_only_the_drawn_task_and_shared_parameters(networks):
+    # Gradient isolation with the task chosen by a tensor: the gathered copy of the
+    # stacked per-task weights passes gradient to the drawn task's variables alone.
+    method, teacher, student, images, z = networks
+    step = _step(method, teacher, distill_tasks_per_step=1)
+    model = student.models[0]
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(step.distillation(teacher, student, images, z, tf.constant((7, 8))))
+    gradients = tape.gradient(loss, model.trainable_variables)
+    by_path = {v.path: g for v, g in zip(model.trainable_variables, gradients)}
+
+    def reached(task):
+        return any(by_path[v.path] is not None and np.any(by_path[v.path].numpy() != 0)
+                   for v in model.task_variables(task))
+
+    assert [task for task in range(EARLIER + 1) if reached(task)] == [
+        int(losses.draw_distillation_tasks(EARLIER, 1, tf.random.experimental.stateless_fold_in(
+            tf.constant((7, 8)), _DRAW_SALT))[0][0])
+    ]
+    shared = [v for v in model.trainable_variables if v.path.endswith("shared_weight")]
+    assert shared and all(np.any(by_path[v.path].numpy() != 0) for v in shared)
+
+
+@pytest.mark.parametrize("conv_kind", ["hyper", "plain", "piggyback"])
+@pytest.mark.parametrize("conditional_norm", [True, False])
+def test_a_task_index_tensor_or_a_group_selects_what_an_int_does(conv_kind, conditional_norm):
+    generator = _perturbed(
+        build_generator(num_tasks=3, conv_kind=conv_kind, ngf=4, n_blocks=1, task_conditional_norm=conditional_norm), 3
+    )
+    images = tf.random.stateless_uniform((2, 16, 16, 3), (1, 1), -1, 1)
+    z = generator.sample_z(1)
+    by_int = np.stack([generator(images, task=task, z=z).numpy() for task in range(3)])
+    by_tensor = np.stack([generator(images, task=tf.constant(task), z=z).numpy() for task in range(3)])
+    np.testing.assert_array_equal(by_tensor, by_int)
+    # A group runs as grouped convolutions, whose sums round differently: float32 level.
+    np.testing.assert_allclose(generator(images, task=[0, 1, 2], z=z).numpy(), by_int, atol=2e-5)
+    np.testing.assert_allclose(generator(images, task=tf.constant([2, 0]), z=z).numpy(), by_int[[2, 0]], atol=2e-5)
+
+
+def test_distill_scale_must_give_a_usable_size():
+    config_lib.validate(dataclasses.replace(CONFIG, distill_scale=0.5))
+    with pytest.raises(config_lib.InvalidConfig, match="distill_scale"):
+        config_lib.validate(dataclasses.replace(CONFIG, distill_scale=0.3))
+    with pytest.raises(config_lib.InvalidConfig, match="distill_tasks_per_step"):
+        config_lib.validate(dataclasses.replace(CONFIG, distill_tasks_per_step=-1))
