@@ -15,6 +15,25 @@ Paired sequence (pix2pix-style, features `input` / `target`), in training order:
   toy_photo2cool     synthetic photo -> cool rendering (navy..ice ramps of
                      brightness) with dark outlines where brightness changes.
 
+The long paired sequence `--tasks=toy10` (TOY10_TASKS) is the four above, then:
+
+  toy_maps2aerial        flat street map (land, water, parks, roads) -> aerial
+                         photo (tiled roofs, rippled water, canopy, kerbs).
+  toy_labels2night       the label maps of toy_labels2street -> the street at
+                         night (lit windows, stars, headlights).
+  toy_photo2sketch       the photos of toy_photo2warm -> grey pencil sketch
+                         (hatched shading, graphite outlines).
+  toy_labels2facade      facade label map (wall, windows, door, cornice) ->
+                         facade photo (plaster, framed windows, wooden door).
+  toy_edges2canvas       the edge maps of toy_edges2bags -> striped canvas bag
+                         with red stitching.
+  toy_photo2nightvision  the photos of toy_photo2warm -> green night-vision image.
+
+  Three input domains are shared (street label maps by 2 tasks, bag edge maps by
+  2, photos by 4; same generator, own seeds, so the same distribution) and two are
+  the tasks' own, so a method must keep several mappings of one input apart
+  across a sequence long enough for distillation cost and forgetting to matter.
+
 Unpaired sequence (CycleGAN-style, laid out exactly like TFDS
 `cycle_gan/monet2photo`: features `image` / `label`, splits trainA / trainB /
 testA / testB, A = art, B = photo):
