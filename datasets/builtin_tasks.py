@@ -15,6 +15,25 @@ Paired sequence (pix2pix-style, features `input` / `target`), in training order:
   toy_photo2cool     synthetic photo -> cool rendering (navy..ice ramps of
                      brightness) with dark outlines where brightness changes.
 
+The long paired sequence `--tasks=toy10` (TOY10_TASKS) is the four above, then:
+
+  toy_maps2aerial        flat street map (land, water, parks, roads) -> aerial
+                         photo (tiled roofs, rippled water, canopy, kerbs).
+  toy_labels2night       the label maps of toy_labels2street -> the street at
+                         night (lit windows, stars, headlights).
+  toy_photo2sketch       the photos of toy_photo2warm -> grey pencil sketch
+                         (hatched shading, graphite outlines).
+  toy_labels2facade      facade label map (wall, windows, door, cornice) ->
+                         facade photo (plaster, framed windows, wooden door).
+  toy_edges2canvas       the edge maps of toy_edges2bags -> striped canvas bag
+                         with red stitching.
+  toy_photo2nightvision  the photos of toy_photo2warm -> green night-vision image.
+
+  Three input domains are shared (street label maps by 2 tasks, bag edge maps by
+  2, photos by 4; same generator, own seeds, so the same distribution) and two are
+  the tasks' own, so a method must keep several mappings of one input apart
+  across a sequence long enough for distillation cost and forgetting to matter.
+
 Unpaired sequence (CycleGAN-style, laid out exactly like TFDS
 `cycle_gan/monet2photo`: features `image` / `label`, splits trainA / trainB /
 testA / testB, A = art, B = photo):
@@ -62,6 +81,18 @@ PAIRED_TASKS = (
     "toy_photo2cool",
 )
 UNPAIRED_TASKS = ("toy_photo2monet", "toy_photo2ukiyoe")
+# Six more paired tasks: with the four above, the long sequence `--tasks=toy10`.
+EXTRA_PAIRED_TASKS = (
+    "toy_maps2aerial",
+    "toy_labels2night",
+    "toy_photo2sketch",
+    "toy_labels2facade",
+    "toy_edges2canvas",
+    "toy_photo2nightvision",
+)
+TOY10_TASKS = PAIRED_TASKS + EXTRA_PAIRED_TASKS
+# Names of whole built-in sequences that `--tasks` accepts as one entry.
+SEQUENCES = {"toy10": TOY10_TASKS}
 
 DESCRIPTIONS = {
     "toy_labels2street": "label map -> textured street photo",
@@ -70,6 +101,12 @@ DESCRIPTIONS = {
     "toy_photo2cool": "synthetic photo -> cool rendering with dark outlines",
     "toy_photo2monet": "unpaired: synthetic photo <-> soft pastel impressionist painting",
     "toy_photo2ukiyoe": "unpaired: synthetic photo <-> flat woodblock print with ink outlines",
+    "toy_maps2aerial": "flat street map -> aerial photo (roofs, water ripples, trees, roads)",
+    "toy_labels2night": "label map (as toy_labels2street) -> street at night with lit windows",
+    "toy_photo2sketch": "synthetic photo (as toy_photo2warm) -> grey pencil sketch with hatching",
+    "toy_labels2facade": "facade label map -> facade photo (plaster, framed windows, wooden door)",
+    "toy_edges2canvas": "edge map (as toy_edges2bags) -> striped canvas bag with red stitching",
+    "toy_photo2nightvision": "synthetic photo (as toy_photo2warm) -> green night-vision image",
 }
 
 # Which generator draws each task's input (paired) or photo side B (unpaired).
@@ -81,6 +118,12 @@ INPUT_DOMAINS = {
     "toy_photo2cool": "photo",
     "toy_photo2monet": "photo",
     "toy_photo2ukiyoe": "photo",
+    "toy_maps2aerial": "street_map",
+    "toy_labels2night": "label_map",
+    "toy_photo2sketch": "photo",
+    "toy_labels2facade": "facade_label_map",
+    "toy_edges2canvas": "edge_map",
+    "toy_photo2nightvision": "photo",
 }
 
 PAIRED_SPLIT_SIZES = {"train": 400, "test": 100}
@@ -95,6 +138,12 @@ _TASK_SEEDS = {
     "toy_photo2cool": 1104,
     "toy_photo2monet": 1201,
     "toy_photo2ukiyoe": 1202,
+    "toy_maps2aerial": 1105,
+    "toy_labels2night": 1106,
+    "toy_photo2sketch": 1107,
+    "toy_labels2facade": 1108,
+    "toy_edges2canvas": 1109,
+    "toy_photo2nightvision": 1110,
 }
 # Distinct ids keep the splits disjoint; the A and B sides of an unpaired task use
 # different ids, so an art image is never a rendering of a photo in B.
@@ -485,8 +534,242 @@ def render_cool(photo: np.ndarray) -> np.ndarray:
     return _to_uint8(flat * (1.0 - line) + _COOL_OUTLINE * line)
 
 
-# Renderers of the photo-input paired tasks: the same photo goes through either.
-PHOTO_RENDERERS = {"toy_photo2warm": render_warm, "toy_photo2cool": render_cool}
+# ---------------------------------------------------------------------------
+# The six further paired tasks of `--tasks=toy10`
+# ---------------------------------------------------------------------------
+# Two new input domains (street maps, facade label maps); the other four tasks
+# reuse an input domain of the default sequence and render it differently, so
+# learning them overwrites what the earlier task on that domain needs.
+
+
+# Flat colours of a street map (OpenStreetMap-like), the inputs of toy_maps2aerial.
+MAP_CLASSES = ("land", "water", "park", "road")
+MAP_LABEL_COLOURS = np.array(
+    [[236, 226, 204], [150, 195, 240], [170, 220, 150], [255, 255, 255]], dtype=np.uint8
+)
+_LAND, _WATER, _PARK, _MAP_ROAD = range(4)
+
+
+def _make_map_layout(rng: np.random.Generator) -> np.ndarray:
+    """A class-index map [64, 64]: a lake or a river, parks, a few straight roads."""
+    classes = np.full((NATIVE_SIZE, NATIVE_SIZE), _LAND, dtype=np.int32)
+    if rng.uniform() < 0.5:
+        lake = _ellipse_distance(
+            rng.uniform(10, 54), rng.uniform(10, 54), rng.uniform(6, 14), rng.uniform(6, 14),
+            rng.uniform(0, np.pi),
+        )
+    else:  # a river: a long thin box across the map
+        lake = _box_distance(
+            rng.uniform(16, 48), rng.uniform(16, 48), rng.uniform(3, 6), 60.0, rng.uniform(0, np.pi)
+        )
+    classes[lake < 0] = _WATER
+    for _ in range(rng.integers(1, 4)):
+        park = _box_distance(
+            rng.uniform(0, NATIVE_SIZE), rng.uniform(0, NATIVE_SIZE), rng.uniform(4, 10),
+            rng.uniform(4, 10),
+        )
+        classes[(park < 0) & (classes == _LAND)] = _PARK
+    for _ in range(rng.integers(2, 5)):  # roads cross everything, bridges included
+        position, width = int(rng.integers(2, NATIVE_SIZE - 4)), int(rng.integers(2, 4))
+        if rng.uniform() < 0.5:
+            classes[position : position + width] = _MAP_ROAD
+        else:
+            classes[:, position : position + width] = _MAP_ROAD
+    return classes
+
+
+_AERIAL_FLAT_COLOURS = np.array(
+    [
+        [0.70, 0.42, 0.30],  # land: terracotta roofs
+        [0.10, 0.22, 0.36],  # water: deep blue
+        [0.16, 0.36, 0.12],  # park: tree canopy
+        [0.46, 0.46, 0.44],  # road: concrete
+    ],
+    dtype=np.float32,
+)
+_ROOF_TILES = _checker(8)
+_WATER_RIPPLES = ((_ROW_INDEX // 2) % 2).astype(np.float32)
+
+
+def render_aerial(classes: np.ndarray) -> np.ndarray:
+    """Aerial "photo" of a street map: roofs in alternating tiles, rippled water,
+    dotted canopy, roads with dark kerbs (a 3x3 boundary test, so it is local)."""
+    image = _AERIAL_FLAT_COLOURS[classes]
+    textures = {_LAND: 0.12 * _ROOF_TILES, _WATER: 0.06 * _WATER_RIPPLES, _PARK: 0.15 * _FOLIAGE_DOTS}
+    for label, texture in textures.items():
+        image = np.where((classes == label)[..., None], image + texture[..., None], image)
+    image = np.where(_boundary(classes)[..., None], image * 0.6, image)
+    return _to_uint8(image)
+
+
+def _aerial_example(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    classes = _make_map_layout(rng)
+    return {"input": MAP_LABEL_COLOURS[classes], "target": render_aerial(classes)}
+
+
+# The street at night: same label maps as toy_labels2street, another rendering.
+_NIGHT_FLAT_COLOURS = np.array(
+    [
+        [0.04, 0.05, 0.16],  # sky: night blue
+        [0.14, 0.13, 0.18],  # building: dark walls
+        [0.09, 0.09, 0.11],  # road
+        [0.04, 0.11, 0.06],  # vegetation
+        [0.96, 0.93, 0.70],  # car: headlights
+    ],
+    dtype=np.float32,
+)
+_LIT_WINDOWS = ((_ROW_INDEX % 8 >= 2) & (_ROW_INDEX % 8 < 5) & (_COL_INDEX % 8 >= 2) & (
+    _COL_INDEX % 8 < 5
+)).astype(np.float32)
+_STARS = ((_ROW_INDEX % 16 < 2) & (_COL_INDEX % 16 >= 8) & (_COL_INDEX % 16 < 10)).astype(
+    np.float32
+)
+_WINDOW_LIGHT = np.array([0.98, 0.80, 0.32], dtype=np.float32)
+
+
+def render_night(classes: np.ndarray) -> np.ndarray:
+    """Street at night from a class-index map: lit windows on dark walls, stars,
+    bright cars; a light halo (3x3 boundary) where a car or window meets the dark."""
+    image = _NIGHT_FLAT_COLOURS[classes]
+    building = (classes == _BUILDING)[..., None]
+    image = np.where(building & (_LIT_WINDOWS[..., None] > 0), _WINDOW_LIGHT, image)
+    sky = (classes == _SKY)[..., None]
+    image = np.where(sky, image + 0.7 * _STARS[..., None], image)
+    car_edge = _boundary(classes) & (classes == _CAR)
+    image = np.where(car_edge[..., None], image * 0.5 + 0.4, image)
+    return _to_uint8(image)
+
+
+def _night_example(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    classes = _make_street_layout(rng)
+    return {"input": STREET_LABEL_COLOURS[classes], "target": render_night(classes)}
+
+
+# Facade label maps (colours after the CMP facade labels of pix2pix's facades).
+FACADE_CLASSES = ("wall", "window", "door", "cornice")
+FACADE_LABEL_COLOURS = np.array(
+    [[13, 61, 251], [0, 170, 255], [165, 0, 0], [255, 255, 0]], dtype=np.uint8
+)
+_WALL, _WINDOW, _DOOR, _CORNICE = range(4)
+
+
+def _make_facade_layout(rng: np.random.Generator) -> np.ndarray:
+    """A class-index map [64, 64]: a wall with a cornice, a grid of windows, a door."""
+    classes = np.full((NATIVE_SIZE, NATIVE_SIZE), _WALL, dtype=np.int32)
+    cornice_top = int(rng.integers(2, 8))
+    classes[cornice_top : cornice_top + int(rng.integers(3, 6))] = _CORNICE
+    floors, bays = int(rng.integers(2, 5)), int(rng.integers(2, 6))
+    floor_height = (NATIVE_SIZE - cornice_top - 8) / floors
+    bay_width = NATIVE_SIZE / bays
+    window_height = rng.uniform(0.45, 0.7) * floor_height
+    window_width = rng.uniform(0.4, 0.65) * bay_width
+    door_bay = int(rng.integers(0, bays))
+    for floor in range(floors):
+        top = cornice_top + 8 + floor * floor_height + (floor_height - window_height) / 2
+        for bay in range(bays):
+            left = bay * bay_width + (bay_width - window_width) / 2
+            rows = slice(int(top), int(top + window_height))
+            cols = slice(int(left), int(left + window_width))
+            ground_floor = floor == floors - 1
+            if ground_floor and bay == door_bay:
+                classes[int(top) :, cols] = _DOOR
+            else:
+                classes[rows, cols] = _WINDOW
+    return classes
+
+
+_FACADE_FLAT_COLOURS = np.array(
+    [
+        [0.86, 0.76, 0.58],  # wall: sand plaster
+        [0.14, 0.22, 0.30],  # window: dark glass
+        [0.42, 0.24, 0.12],  # door: wood
+        [0.66, 0.66, 0.68],  # cornice: grey stone
+    ],
+    dtype=np.float32,
+)
+_PLASTER_COURSES = (_ROW_INDEX % 4 == 3).astype(np.float32)
+_WOOD_GRAIN = ((_COL_INDEX // 2) % 2).astype(np.float32)
+_WINDOW_FRAME = np.array([0.96, 0.96, 0.93], dtype=np.float32)
+
+
+def render_facade(classes: np.ndarray) -> np.ndarray:
+    """Facade "photo": plaster courses, wooden door grain, stone dots, and white
+    frames (a 3x3 boundary test) around the windows and the door."""
+    image = _FACADE_FLAT_COLOURS[classes]
+    textures = {_WALL: -0.08 * _PLASTER_COURSES, _DOOR: -0.1 * _WOOD_GRAIN, _CORNICE: 0.1 * _FOLIAGE_DOTS}
+    for label, texture in textures.items():
+        image = np.where((classes == label)[..., None], image + texture[..., None], image)
+    image = np.where(_boundary(classes)[..., None], _WINDOW_FRAME, image)
+    return _to_uint8(image)
+
+
+def _facade_example(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    classes = _make_facade_layout(rng)
+    return {"input": FACADE_LABEL_COLOURS[classes], "target": render_facade(classes)}
+
+
+# A striped canvas bag: same edge maps as toy_edges2bags, another filling.
+_CANVAS_STRIPES = ((_ROW_INDEX // 4) % 2).astype(np.float32)
+_NAVY, _CANVAS_CREAM, _RED_STITCH = (0.12, 0.16, 0.36), (0.92, 0.88, 0.76), (0.78, 0.10, 0.10)
+
+
+def _canvas_example(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    bag, seams = _make_bag_shape(rng)
+    outline = bag & ~_erode(bag)
+    edges = outline | seams
+    edge_map = np.where(edges[..., None], 0.0, 1.0) * np.ones(3, np.float32)
+    stripes = np.where(_CANVAS_STRIPES[..., None] > 0, _NAVY, _CANVAS_CREAM).astype(np.float32)
+    target = np.where(bag[..., None], stripes, np.float32(0.80))
+    target = np.where(edges[..., None], np.asarray(_RED_STITCH, np.float32), target)
+    return {"input": _to_uint8(edge_map), "target": _to_uint8(target)}
+
+
+_PAPER_WHITE = np.array([0.96, 0.95, 0.92], dtype=np.float32)
+_GRAPHITE = np.array([0.20, 0.20, 0.22], dtype=np.float32)
+# Hatching against the warm painting's strokes: the other diagonal.
+_HATCHING = (((_ROW_INDEX - _COL_INDEX) // 2) % 2).astype(np.float32)
+
+
+def render_sketch(photo: np.ndarray) -> np.ndarray:
+    """Grey pencil sketch: darker hatched shading where the photo is darker (relative
+    brightness, as the other photo tasks), graphite lines where brightness changes."""
+    image = _to_float(photo)
+    darkness = 0.6 * (1.0 - _stretched_luminance(image))[..., None]
+    shaded = _PAPER_WHITE * (1.0 - darkness * (0.6 + 0.4 * _HATCHING[..., None]))
+    line = np.clip(8.0 * _luminance_gradient(image) - 0.2, 0.0, 0.9)[..., None]
+    return _to_uint8(shaded * (1.0 - line) + _GRAPHITE * line)
+
+
+_NIGHTVISION_PALETTE = np.array(
+    [[0.00, 0.06, 0.02], [0.08, 0.36, 0.10], [0.35, 0.80, 0.30], [0.80, 1.00, 0.70]],
+    dtype=np.float32,
+)
+_SCANLINES = ((_ROW_INDEX // 2) % 2).astype(np.float32)
+
+
+def render_nightvision(photo: np.ndarray) -> np.ndarray:
+    """Green night-vision image: a green ramp of relative brightness, scan lines."""
+    image = _to_float(photo)
+    green = _ramp(_NIGHTVISION_PALETTE, _stretched_luminance(image))
+    return _to_uint8(green * (1.0 - 0.15 * _SCANLINES[..., None]))
+
+
+# Examples of the non-photo extra tasks, from their generators.
+_EXTRA_EXAMPLES = {
+    "toy_maps2aerial": _aerial_example,
+    "toy_labels2night": _night_example,
+    "toy_labels2facade": _facade_example,
+    "toy_edges2canvas": _canvas_example,
+}
+
+
+# Renderers of the photo-input paired tasks: the same photo goes through any.
+PHOTO_RENDERERS = {
+    "toy_photo2warm": render_warm,
+    "toy_photo2cool": render_cool,
+    "toy_photo2sketch": render_sketch,
+    "toy_photo2nightvision": render_nightvision,
+}
 
 
 def _photo_example(task_name: str, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -555,7 +838,7 @@ def example_rng(task_name: str, split: str, index: int) -> np.random.Generator:
 
 
 def split_sizes(task_name: str) -> dict[str, int]:
-    if task_name in PAIRED_TASKS:
+    if task_name in TOY10_TASKS:
         return dict(PAIRED_SPLIT_SIZES)
     if task_name in UNPAIRED_TASKS:
         return dict(UNPAIRED_SPLIT_SIZES)
@@ -580,6 +863,8 @@ def make_example(task_name: str, split: str, index: int) -> dict:
         return _bag_example(rng)
     if task_name in PHOTO_RENDERERS:
         return _photo_example(task_name, rng)
+    if task_name in _EXTRA_EXAMPLES:
+        return _EXTRA_EXAMPLES[task_name](rng)
     photo = make_photo(rng)
     if split.endswith("B"):
         return {"image": photo, "label": 1}
@@ -613,7 +898,7 @@ class BuiltinTasks(tfds.core.GeneratorBasedBuilder):
     }
     BUILDER_CONFIGS = [
         BuiltinTaskConfig(name=name, description=DESCRIPTIONS[name], paired=True)
-        for name in PAIRED_TASKS
+        for name in TOY10_TASKS
     ] + [
         BuiltinTaskConfig(name=name, description=DESCRIPTIONS[name], paired=False)
         for name in UNPAIRED_TASKS

@@ -197,6 +197,10 @@ Comma-separated task sequence, learned in the given order. Each entry is one of:
   toy_labels2street, toy_edges2bags, toy_photo2warm, toy_photo2cool (paired) and
   toy_photo2monet, toy_photo2ukiyoe (unpaired): built-in toy tasks generated
       locally at 64x64, no download
+  toy_maps2aerial, toy_labels2night, toy_photo2sketch, toy_labels2facade,
+  toy_edges2canvas, toy_photo2nightvision: six more paired toy tasks
+  toy10           the long built-in sequence: the four paired toy tasks above, then
+      these six (several share an input domain); one entry for all ten
   NAME=/path/to/folder[:AtoB|:BtoA]  your own images (direction defaults to AtoB).
       pix2pix layout: train/ and test/ (or val/), each image one pair side by side,
       A left and B right; AtoB = left half -> right half.
@@ -218,7 +222,7 @@ def _builtin_tasks() -> dict[str, Task]:
     from datasets import builtin_tasks
 
     tasks = {}
-    for name in builtin_tasks.PAIRED_TASKS:
+    for name in builtin_tasks.TOY10_TASKS:
         # Features `input` / `target`: the pipeline reads `input` as side A.
         tasks[name] = Task(
             name=name,
@@ -329,6 +333,10 @@ def parse_tasks(spec: str) -> list[Task]:
         raise DatasetError(
             "--tasks is empty; name at least one task, e.g. --tasks=facades (see --help)."
         )
+    # A built-in sequence's name (toy10) stands for its tasks, in order.
+    from datasets.builtin_tasks import SEQUENCES
+
+    entries = [name for entry in entries for name in SEQUENCES.get(entry, (entry,))]
     registered = set(task_names())
     tasks = []
     for entry in entries:

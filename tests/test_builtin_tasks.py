@@ -46,9 +46,12 @@ def _nearest_centroid_accuracy(train_sets, test_sets):
 def test_constants_name_every_task():
     assert len(PAIRED_TASKS) == 4 and len(UNPAIRED_TASKS) == 2
     assert all(name.startswith("toy_") for name in PAIRED_TASKS + UNPAIRED_TASKS)
-    assert set(DESCRIPTIONS) == set(PAIRED_TASKS + UNPAIRED_TASKS)
+    toy10 = builtin_tasks.TOY10_TASKS
+    assert toy10[:4] == PAIRED_TASKS and len(set(toy10)) == len(toy10) == 10
+    assert all(name.startswith("toy_") for name in toy10)
+    assert set(DESCRIPTIONS) == set(toy10 + UNPAIRED_TASKS) == set(builtin_tasks.INPUT_DOMAINS)
     config_names = [config.name for config in builtin_tasks.BuiltinTasks.BUILDER_CONFIGS]
-    assert config_names == list(PAIRED_TASKS + UNPAIRED_TASKS)
+    assert config_names == list(toy10 + UNPAIRED_TASKS)
     assert builtin_tasks.BuiltinTasks.name == "builtin_tasks"
     assert str(builtin_tasks.BuiltinTasks.VERSION) == "1.1.0"
 
@@ -152,7 +155,7 @@ def test_unpaired_art_domains_are_separable_from_each_other_and_from_photos():
 
 
 def test_every_task_has_the_split_sizes_of_its_layout():
-    for task_name in PAIRED_TASKS:
+    for task_name in builtin_tasks.TOY10_TASKS:
         assert builtin_tasks.split_sizes(task_name) == {"train": 400, "test": 100}
     for task_name in UNPAIRED_TASKS:
         assert builtin_tasks.split_sizes(task_name) == {

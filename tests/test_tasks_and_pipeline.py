@@ -55,14 +55,14 @@ def test_paper_tasks_have_their_source_and_direction():
 
 
 def test_builtin_toy_tasks_parse_as_plain_names():
-    for name in builtin_tasks.PAIRED_TASKS:
+    for name in builtin_tasks.TOY10_TASKS:
         task = get_task(name)
         assert (task.mode, task.source, task.direction) == ("paired", "builtin", "AtoB")
     for name in builtin_tasks.UNPAIRED_TASKS:
         task = get_task(name)
         # Laid out like cycle_gan: A = art (target), B = photo (input).
         assert (task.mode, task.source, task.direction) == ("unpaired", "builtin", "BtoA")
-    assert task_names() == list(EXPECTED_TASKS) + list(builtin_tasks.PAIRED_TASKS) + list(
+    assert task_names() == list(EXPECTED_TASKS) + list(builtin_tasks.TOY10_TASKS) + list(
         builtin_tasks.UNPAIRED_TASKS
     )
 
