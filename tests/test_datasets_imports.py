@@ -7,8 +7,6 @@ import ast
 import graphlib
 import os
 
-import pytest
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEAVY = ("tensorflow", "tensorflow_datasets")  # what `--help` and flag parsing must not wait for
 
