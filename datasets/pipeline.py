@@ -38,7 +38,10 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 from etils import epath
 
-from datasets.tasks import A_TO_B, DatasetError, Task
+from datasets import builtin_tasks, pix2pix, user_folders
+from datasets.errors import DatasetError, unavailable_error
+from datasets.tasks import A_TO_B, Task
+from hyper_lifelong_gan.training.run_control import exclusive
 
 AUTOTUNE = tf.data.AUTOTUNE
 # pix2pix loads 286-px images and crops 256 px: scale up by 286/256 (~1.12).
@@ -86,8 +89,6 @@ def preparation_lock(task: Task, data_dir: str | None):
     `fcntl.flock` on DATA_DIR/.locks/<dataset>.lock: released by the kernel when the
     holder ends, however it ends, so a killed holder never blocks the next run.
     """
-    from hyper_lifelong_gan.training.run_control import exclusive
-
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", task.dataset).strip("_")[-120:] or "dataset"
     path = os.path.join(data_root(data_dir), ".locks", f"{name}.lock")
     with exclusive(path, lambda pid: f"Waiting for another process (pid {pid}) preparing {task.name}'s data ..."):
@@ -132,8 +133,6 @@ def _remove_orphaned_tempdirs() -> None:
 
 def _prepare_builder(task: Task, data_dir: str | None) -> tfds.core.DatasetBuilder:
     if task.source == "pix2pix":
-        from datasets import pix2pix
-
         builder = pix2pix.Pix2pix(config=task.dataset.split("/", 1)[1], data_dir=data_dir)
         if not builder.is_prepared():
             builder.check_available()  # before TFDS prints that it starts preparing
@@ -142,11 +141,7 @@ def _prepare_builder(task: Task, data_dir: str | None) -> tfds.core.DatasetBuild
     if task.source == "cycle_gan":
         return _prepare_cycle_gan(task, data_dir)
     if task.source == "builtin":
-        from datasets import builtin_tasks
-
         return builtin_tasks.prepare(task.name, data_dir=data_dir)
-    from datasets import user_folders
-
     return user_folders.prepare(task.dataset, task.layout, data_dir=data_dir)
 
 
@@ -159,8 +154,6 @@ def _cycle_gan_archive(builder, config: str) -> tuple[str, str]:
 
 
 def _prepare_cycle_gan(task: Task, data_dir: str | None) -> tfds.core.DatasetBuilder:
-    from datasets import pix2pix
-
     builder = tfds.builder(task.dataset, data_dir=data_dir)
     if builder.is_prepared():
         return builder
@@ -171,12 +164,12 @@ def _prepare_cycle_gan(task: Task, data_dir: str | None) -> tfds.core.DatasetBui
     if not manual_path.exists():
         reason = pix2pix.unreachable_reason(url)
         if reason is not None:
-            raise pix2pix.unavailable_error(url, reason, manual_path)
+            raise unavailable_error(url, reason, manual_path)
     try:
         builder.download_and_prepare()
     except (OSError, tfds.download.DownloadError) as err:
         reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-        raise pix2pix.unavailable_error(url, reason, manual_path) from None
+        raise unavailable_error(url, reason, manual_path) from None
     except tfds.core.download.download_manager.NonMatchingChecksumError:
         raise DatasetError(
             f"The file for {url} does not match the checksum TFDS recorded for it; delete "

@@ -38,14 +38,12 @@ The archives are read as a stream (`dl_manager.iter_archive`, edges2handbags is
 converted to RGB and cut in two; a half is stored as JPEG (quality 95, no chroma
 subsampling) when the source is a JPEG, as PNG otherwise. A file that is not a
 readable image is skipped and counted in a warning; a pair whose width is not
-twice its height stops the build with its file name (see `read_pair`).
+twice its height stops the build with its file name (see `images.read_pair`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
-import logging
 import socket
 import tarfile
 import urllib.parse
@@ -55,20 +53,13 @@ import zlib
 import tensorflow_datasets as tfds
 from etils import epath
 
-from datasets.tasks import DatasetError, DatasetUnavailableError
+from datasets.errors import DatasetError, unavailable_error
+from datasets.images import SkippedFiles, UnreadableImageError, is_image_name, read_pair
 
 # The pix2pix authors' dataset server; tests point it at a local address.
 PIX2PIX_URL_ROOT = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets"
 # How long the reachability check waits for the server before calling it unreachable.
 CONNECT_TIMEOUT_S = 10.0
-# Halves of JPEG pairs are re-encoded at this quality with 4:4:4 chroma, so label
-# colours at region borders do not bleed.
-JPEG_QUALITY = 95
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
-_LOSSY_FORMATS = ("JPEG", "MPO", "WEBP")
-_MAX_NAMES_IN_REPORT = 5
-
-_logger = logging.getLogger(__name__)
 
 _CITATION = """\
 @inproceedings{isola2017image,
@@ -86,7 +77,7 @@ def archive_url(name: str) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Reachability and the offline message (shared with pipeline.py for cycle_gan)
+# Reachability (shared with pipeline.py for cycle_gan)
 # ---------------------------------------------------------------------------
 
 
@@ -118,21 +109,6 @@ def unreachable_reason(url: str, timeout_s: float = CONNECT_TIMEOUT_S) -> str | 
         return f"{host}:{port} is unreachable: {err.strerror or err}"
 
 
-def unavailable_message(url: str, reason: str, place_at) -> str:
-    """The one sentence for data that cannot be downloaded here."""
-    return (
-        f"Cannot download {url} ({reason}): fetch that file on a machine with internet "
-        f"access and place it at {place_at}, then run again."
-    )
-
-
-def unavailable_error(url: str, reason: str, place_at) -> DatasetUnavailableError:
-    """The error for data that cannot be downloaded here (see `unavailable_message`)."""
-    return DatasetUnavailableError(
-        unavailable_message(url, reason, place_at), url=url, reason=reason, place_at=place_at
-    )
-
-
 def _raise_if_unreachable(url: str, manual_path) -> None:
     reason = unreachable_reason(url)
     if reason is not None:
@@ -148,125 +124,6 @@ def manual_dir_of(dl_manager) -> epath.Path:
         # message must still name it, so use the path it would have used.
         manual_dir = getattr(dl_manager, "_manual_dir", None)
         return epath.Path(manual_dir or epath.Path(dl_manager.download_dir) / "manual")
-
-
-# ---------------------------------------------------------------------------
-# Images: decode to RGB, split a pair, encode a half (shared with user_folders.py)
-# ---------------------------------------------------------------------------
-
-
-class UnreadableImageError(Exception):
-    """A file that PIL cannot decode (not an image, truncated, corrupt)."""
-
-
-def decode_rgb(data: bytes):
-    """A PIL RGB image from encoded bytes, and the source format (`"JPEG"`, `"PNG"`...).
-
-    Grayscale and palette images are converted to RGB; images with an alpha channel
-    are composited on white (a transparent background reads as paper, not black).
-    EXIF rotation is applied, so the image is the way every viewer shows it.
-
-    Raises:
-        UnreadableImageError: `data` is not a complete image PIL can read.
-    """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as opened:
-            source_format = opened.format
-            opened.load()  # a truncated file fails here, not later in TensorFlow
-            image = ImageOps.exif_transpose(opened)
-    except UnidentifiedImageError:
-        raise UnreadableImageError("not an image") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
-        raise UnreadableImageError(f"truncated or corrupt: {err}") from None
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
-    if has_alpha:
-        rgba = image.convert("RGBA")
-        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(paper, rgba)
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    return image, source_format
-
-
-def encode_image(image, source_format: str | None) -> bytes:
-    """JPEG (quality 95, 4:4:4) for lossy sources, PNG for lossless ones."""
-    buffer = io.BytesIO()
-    if source_format in _LOSSY_FORMATS:
-        image.save(buffer, format="JPEG", quality=JPEG_QUALITY, subsampling=0)
-    else:
-        image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def read_pair(data: bytes, where: str) -> tuple[bytes, bytes]:
-    """The encoded left (A) and right (B) halves of a side-by-side pair.
-
-    Raises:
-        UnreadableImageError: `data` is not a readable image (the caller skips it).
-        DatasetError: the image is not two squares side by side; this refuses the
-            whole folder or archive, because it means a wrong layout (or direction
-            files mixed in), not one damaged file.
-    """
-    image, source_format = decode_rgb(data)
-    width, height = image.size
-    if width != 2 * height:
-        raise DatasetError(
-            f"{where} is {width}x{height} pixels, but a pix2pix-layout image must be an "
-            "A|B pair side by side (width = 2 x height); fix or remove it, or use the "
-            "CycleGAN layout (trainA/ trainB/ testA/ testB/) for unpaired images."
-        )
-    left = image.crop((0, 0, height, height))
-    right = image.crop((height, 0, width, height))
-    return encode_image(left, source_format), encode_image(right, source_format)
-
-
-def is_image_name(name: str) -> bool:
-    """Whether a file name is a candidate image: not hidden, with an image suffix."""
-    base = name.rsplit("/", 1)[-1]
-    return not base.startswith(".") and base.lower().endswith(IMAGE_SUFFIXES)
-
-
-class SkippedFiles:
-    """Counts the unreadable files of one folder and reports them once, at the end.
-
-    Decision: an unreadable or truncated file is skipped, not fatal. Real folders
-    collect stray files (a `notes.txt`, a half-copied JPEG), and one of them should
-    not stop a run over thousands of good images; what is used is always a decoded,
-    valid image, and the warning names how many were skipped and which. A folder
-    with nothing readable is an error.
-    """
-
-    def __init__(self, where: str):
-        self.where = where
-        self.reasons: dict[str, str] = {}
-
-    def add(self, name: str, reason: str) -> None:
-        self.reasons[name] = reason
-
-    def message(self, total: int) -> str:
-        reasons = list(self.reasons.items())[:_MAX_NAMES_IN_REPORT]
-        shown = [f"{name} ({reason})" for name, reason in reasons]
-        more = len(self.reasons) - len(shown)
-        listing = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
-        return (
-            f"Skipped {len(self.reasons)} of {total} files in {self.where} that are not "
-            f"readable images: {listing}."
-        )
-
-    def finish(self, total: int, kept: int) -> None:
-        """Warn about skipped files; raise if nothing was readable."""
-        if kept == 0:
-            if total == 0:
-                raise DatasetError(f"{self.where} contains no images.")
-            raise DatasetError(
-                f"{self.where} contains no readable images: {self.message(total)}"
-            )
-        if self.reasons:
-            _logger.warning(self.message(total))
 
 
 # ---------------------------------------------------------------------------

@@ -13,11 +13,16 @@ with where to place it by hand. Exit status 0 when every task is ready, 1 otherw
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 import sys
 
-from datasets.tasks import DatasetError, DatasetUnavailableError, Task, all_unavailable
+from absl import logging
+
+from datasets.errors import DatasetError, DatasetUnavailableError, all_unavailable
+from datasets.tasks import Task, parse_tasks
+from hyper_lifelong_gan import cli  # the commands' shared quiet start (imports no TensorFlow)
 
 
 @dataclasses.dataclass
@@ -46,6 +51,8 @@ def prepare_tasks(tasks: list[Task], data_dir: str | None = None, on_ready=None)
             here; one sentence names every missing file and where to place it.
         DatasetError: a task's data is there but unusable (the first such problem).
     """
+    # Imported here, not to break a circle: pipeline imports TensorFlow, which
+    # `main` imports only after `cli.quiet_tensorflow` (so --help stays instant).
     from datasets import pipeline
 
     ready, missing = [], []
@@ -79,8 +86,6 @@ def describe(prepared: Prepared) -> str:
 
 
 def main(argv=None) -> int:
-    import argparse
-
     parser = argparse.ArgumentParser(
         prog="python -m datasets.prepare",
         description="Download and build the data of every task of a sequence, as train.py "
@@ -94,13 +99,7 @@ def main(argv=None) -> int:
         "--data_dir", default="", help="TFDS data directory; empty means ~/tensorflow_datasets."
     )
     args = parser.parse_args(argv)
-    from hyper_lifelong_gan import cli  # the commands' shared quiet start (imports no TensorFlow)
-
     cli.quiet_tensorflow(["prepare"] + (sys.argv[1:] if argv is None else list(argv)))
-    from absl import logging
-
-    from datasets.tasks import parse_tasks
-
     logging.set_verbosity(logging.WARNING)  # TFDS logs every dataset it opens at INFO
     try:
         tasks = parse_tasks(args.tasks)

@@ -18,9 +18,9 @@ This module imports nothing heavy: `--help` and flag parsing stay instant. The
 builders behind the names live in `pix2pix.py`, `user_folders.py` and
 `builtin_tasks.py`; `pipeline.py` turns a `Task` into a `tf.data.Dataset`.
 
-Every data problem raises a subclass of `DatasetError` whose message is one
+Every data problem raises a subclass of `errors.DatasetError` whose message is one
 sentence saying what is wrong and what to do, so a CLI can print `str(err)` and
-exit without a traceback.
+exit without a traceback; `layout.py` tells a folder's layout from its subfolders.
 """
 
 from __future__ import annotations
@@ -30,52 +30,15 @@ import difflib
 import os
 import re
 
+from datasets.errors import DatasetError, UnknownTaskError
+from datasets.layout import AB_LAYOUT, PAIRED_LAYOUTS, PIX2PIX_LAYOUT, detect_layout
+
 PAIRED, UNPAIRED = "paired", "unpaired"
 A_TO_B, B_TO_A = "AtoB", "BtoA"
 # Where a task's images come from: the pix2pix authors' archives (pix2pix.py),
 # TFDS' own cycle_gan builder, the locally generated toy tasks (builtin_tasks.py),
 # or a folder of the user's (user_folders.py).
 SOURCES = ("pix2pix", "cycle_gan", "builtin", "folder")
-# Layouts of a user's folder: pairs side by side, unpaired domains, or pairs kept
-# as two folders of images matched by file name.
-PIX2PIX_LAYOUT, CYCLEGAN_LAYOUT, AB_LAYOUT = "pix2pix", "cyclegan", "ab"
-PAIRED_LAYOUTS = (PIX2PIX_LAYOUT, AB_LAYOUT)
-
-
-class DatasetError(Exception):
-    """A data problem, explained in one sentence that a CLI prints as it is."""
-
-
-class UnknownTaskError(DatasetError, ValueError):
-    """A `--tasks` entry that names no known task."""
-
-
-class DatasetUnavailableError(DatasetError):
-    """Data that cannot be fetched here; the message says which file to place where.
-
-    Attributes (None when not known): `url` of the missing file, `reason` it could
-    not be downloaded, `place_at` where to put it by hand.
-    """
-
-    def __init__(self, message, url=None, reason=None, place_at=None):
-        super().__init__(message)
-        self.url, self.reason, self.place_at = url, reason, place_at
-
-
-def all_unavailable(errors):
-    """One `DatasetUnavailableError` naming every missing file of `errors` (a list of
-    them, from preparing several tasks), so that a user fetches them all at once."""
-    if len(errors) == 1:
-        return errors[0]
-    if not all(error.url and error.place_at for error in errors):
-        return DatasetUnavailableError(" ".join(str(error) for error in errors))
-    listing = "; ".join(f"{error.url} at {error.place_at}" for error in errors)
-    return DatasetUnavailableError(
-        f"Cannot download {len(errors)} files ({errors[0].reason}): fetch them on a machine with "
-        f"internet access and place each where named ({listing}), then run again.",
-        url=[error.url for error in errors], reason=errors[0].reason,
-        place_at=[error.place_at for error in errors],
-    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,14 +93,8 @@ class Task:
 
 def _pix2pix_task(name, direction, description, splits=("train", "test", "val")):
     return Task(
-        name=name,
-        mode=PAIRED,
-        source="pix2pix",
-        dataset=f"pix2pix/{name}",
-        direction=direction,
-        description=description,
-        splits=splits,
-        native_size=256,
+        name=name, mode=PAIRED, source="pix2pix", dataset=f"pix2pix/{name}",
+        direction=direction, description=description, splits=splits, native_size=256,
     )
 
 
@@ -145,13 +102,8 @@ def _cycle_gan_task(name, config, description):
     # TFDS cycle_gan/*2photo: trainA/testA hold the art, trainB/testB the photos,
     # and the paper translates photo -> art: B -> A.
     return Task(
-        name=name,
-        mode=UNPAIRED,
-        source="cycle_gan",
-        dataset=f"cycle_gan/{config}",
-        direction=B_TO_A,
-        description=description,
-        native_size=256,
+        name=name, mode=UNPAIRED, source="cycle_gan", dataset=f"cycle_gan/{config}",
+        direction=B_TO_A, description=description, native_size=256,
     )
 
 
@@ -218,33 +170,27 @@ _DIRECTION_SUFFIX = re.compile(r"^(?P<path>.*):(?P<direction>[A-Za-z]to[A-Za-z])
 
 
 def _builtin_tasks() -> dict[str, Task]:
-    # Imported here: builtin_tasks pulls in TFDS, which `--help` must not wait for.
+    # Imported here, not to break a circle (builtin_tasks imports nothing of this
+    # package) but because it pulls in TFDS, which `--help` must not wait for.
     from datasets import builtin_tasks
 
-    tasks = {}
-    for name in builtin_tasks.TOY10_TASKS:
-        # Features `input` / `target`: the pipeline reads `input` as side A.
-        tasks[name] = Task(
+    # Paired toy tasks have features `input` / `target`, and the pipeline reads
+    # `input` as side A; unpaired ones are laid out like cycle_gan/*2photo:
+    # A = art (target), B = photo (input).
+    kinds = ((builtin_tasks.TOY10_TASKS, PAIRED, A_TO_B), (builtin_tasks.UNPAIRED_TASKS, UNPAIRED, B_TO_A))
+    return {
+        name: Task(
             name=name,
-            mode=PAIRED,
+            mode=mode,
             source="builtin",
             dataset=f"builtin_tasks/{name}",
-            direction=A_TO_B,
+            direction=direction,
             description=f"{builtin_tasks.DESCRIPTIONS[name]} (built-in toy task)",
             native_size=builtin_tasks.NATIVE_SIZE,
         )
-    for name in builtin_tasks.UNPAIRED_TASKS:
-        # Laid out like cycle_gan/*2photo: A = art (target), B = photo (input).
-        tasks[name] = Task(
-            name=name,
-            mode=UNPAIRED,
-            source="builtin",
-            dataset=f"builtin_tasks/{name}",
-            direction=B_TO_A,
-            description=f"{builtin_tasks.DESCRIPTIONS[name]} (built-in toy task)",
-            native_size=builtin_tasks.NATIVE_SIZE,
-        )
-    return tasks
+        for names, mode, direction in kinds
+        for name in names
+    }
 
 
 def task_names() -> list[str]:
@@ -295,11 +241,7 @@ def _folder_task(entry: str, registered: set[str]) -> Task:
     if not location:
         raise DatasetError(f"Task entry {entry!r} names no folder after '='.")
     folder = os.path.abspath(os.path.expanduser(location))
-
-    # Imported here: only folder tasks need it (and its TFDS import).
-    from datasets import user_folders
-
-    layout = user_folders.detect_layout(folder)
+    layout = detect_layout(folder)
     paired = layout in PAIRED_LAYOUTS
     input_side, target_side = ("A", "B") if direction == A_TO_B else ("B", "A")
     if layout == PIX2PIX_LAYOUT:

@@ -1,6 +1,6 @@
 """A user's own image folders as a TFDS builder: `user_folders/<layout>_<fingerprint>`.
 
-Three layouts are recognised (`detect_layout`):
+Three layouts are recognised (`layout.detect_layout`):
 
 - pix2pix layout: `train/` and `test/` (or `val/`), each image one A|B pair side by
   side (width = 2 x height), A on the left. Paired; features `image_a`, `image_b`,
@@ -29,11 +29,11 @@ through one code path. The config name carries a fingerprint of the folder (path
 file names, sizes, modification times), so adding, removing or editing an image
 prepares it afresh; old caches stay until deleted.
 
-Bad input gets one sentence (`tasks.DatasetError`), never a traceback:
+Bad input gets one sentence (`errors.DatasetError`), never a traceback:
 - missing folder, a path that is not a folder, a folder in neither layout, a split
   folder without files: refused when `--tasks` is parsed;
 - a file that is not an image or is truncated: skipped, and a warning says how many
-  of how many and which (see `pix2pix.SkippedFiles` for why skip rather than
+  of how many and which (see `images.SkippedFiles` for why skip rather than
   refuse); a split where nothing is readable is refused;
 - a pix2pix-layout image whose width is not twice its height: refused, naming the
   file (a wrong layout is not a stray file, and guessing the split would train on
@@ -51,163 +51,18 @@ import os
 import tensorflow_datasets as tfds
 from etils import epath
 
-from datasets.pix2pix import (
-    SkippedFiles,
-    UnreadableImageError,
-    decode_rgb,
-    encode_image,
-    read_pair,
+from datasets.errors import DatasetError
+from datasets.images import SkippedFiles, UnreadableImageError, decode_rgb, encode_image, read_pair
+from datasets.layout import (
+    AB_LAYOUT,
+    PIX2PIX_LAYOUT,
+    detect_layout,
+    pair_names,
+    split_folders,
+    visible_files,
 )
-from datasets.tasks import AB_LAYOUT, CYCLEGAN_LAYOUT, PIX2PIX_LAYOUT, DatasetError
 
-_CYCLEGAN_FOLDERS = ("trainA", "trainB", "testA", "testB")
-_SIDES = ("A", "B")
 _MAX_NAMES_IN_REPORT = 10
-
-
-def _visible_files(folder: str) -> list[str]:
-    """Sorted names of the non-hidden regular files directly inside `folder`."""
-    with os.scandir(folder) as entries:
-        return sorted(
-            entry.name
-            for entry in entries
-            if not entry.name.startswith(".") and entry.is_file()
-        )
-
-
-def _subfolders(folder: str) -> set[str]:
-    return {entry for entry in os.listdir(folder) if os.path.isdir(os.path.join(folder, entry))}
-
-
-def _sides_below_splits(folder: str) -> bool:
-    """Whether an A/B-layout folder keeps its sides inside the split folders (train/A/)."""
-    return not {"A", "B"} <= _subfolders(folder)
-
-
-def _split_names(root: str) -> dict[str, str]:
-    """TFDS split name -> split folder name, for split folders found in `root`."""
-    names = _subfolders(root) if os.path.isdir(root) else set()
-    splits = {"train": "train", "test": "test" if "test" in names else "val"}
-    if "val" in names:
-        splits["val"] = "val"
-    return splits
-
-
-def split_folders(folder: str, layout: str) -> dict[str, object]:
-    """TFDS split name -> the subfolder it is read from (for the A/B layout, the pair
-    of subfolders (A side, B side))."""
-    if layout == CYCLEGAN_LAYOUT:
-        return {split: os.path.join(folder, split) for split in _CYCLEGAN_FOLDERS}
-    if layout == AB_LAYOUT:
-        if _sides_below_splits(folder):
-            return {
-                split: tuple(os.path.join(folder, name, side) for side in _SIDES)
-                for split, name in _split_names(folder).items()
-            }
-        return {
-            split: tuple(os.path.join(folder, side, name) for side in _SIDES)
-            for split, name in _split_names(os.path.join(folder, "A")).items()
-        }
-    return {split: os.path.join(folder, name) for split, name in _split_names(folder).items()}
-
-
-def _is_ab_layout(folder: str, subfolders: set[str]) -> bool:
-    if {"A", "B"} <= subfolders:
-        return True
-    return "train" in subfolders and {"A", "B"} <= _subfolders(os.path.join(folder, "train"))
-
-
-def _check_ab_folders(folder: str) -> None:
-    """Every side and split folder of the A/B layout is there."""
-    below = _sides_below_splits(folder)
-    roots = [folder] if below else [os.path.join(folder, side) for side in _SIDES]
-    for root in roots:
-        names = _subfolders(root)
-        if "train" not in names or not {"test", "val"} & names:
-            raise DatasetError(
-                f"Folder {root} needs train/ and test/ (or val/) for the A/B layout, "
-                f"which keeps pairs as A/train/NAME and B/train/NAME (or train/A/NAME and "
-                "train/B/NAME)."
-            )
-    if below:
-        for name in _split_names(folder).values():
-            split_folder = os.path.join(folder, name)
-            missing = [side + "/" for side in _SIDES if not os.path.isdir(os.path.join(split_folder, side))]
-            if missing:
-                raise DatasetError(
-                    f"Folder {split_folder} has no {' '.join(missing)}; in the A/B layout every "
-                    "split folder holds A/ and B/."
-                )
-
-
-def _pair_names(folder_a: str, folder_b: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """(the (A file, B file) pairs whose names match without suffix, sorted; the files
-    of either side with no partner, as `A/name` or `B/name`)."""
-    by_stem = []
-    for side_folder in (folder_a, folder_b):
-        stems = {}
-        for name in _visible_files(side_folder):
-            stems.setdefault(os.path.splitext(name)[0], name)
-        by_stem.append(stems)
-    stems_a, stems_b = by_stem
-    pairs = [(stems_a[stem], stems_b[stem]) for stem in sorted(stems_a.keys() & stems_b.keys())]
-    strays = [f"A/{stems_a[stem]}" for stem in sorted(stems_a.keys() - stems_b.keys())]
-    strays += [f"B/{stems_b[stem]}" for stem in sorted(stems_b.keys() - stems_a.keys())]
-    return pairs, strays
-
-
-def detect_layout(folder: str) -> str:
-    """`"pix2pix"` or `"cyclegan"`, from the subfolders of `folder`.
-
-    Raises:
-        DatasetError: the folder is missing, is a file, matches neither layout, or
-            one of its split folders holds no files.
-    """
-    if not os.path.exists(folder):
-        raise DatasetError(f"Folder {folder} does not exist.")
-    if not os.path.isdir(folder):
-        raise DatasetError(
-            f"{folder} is a file, not a folder in the pix2pix or CycleGAN layout."
-        )
-    subfolders = _subfolders(folder)
-    if _is_ab_layout(folder, subfolders):
-        layout = AB_LAYOUT
-        _check_ab_folders(folder)
-    elif {"trainA", "trainB"} & subfolders:
-        layout = CYCLEGAN_LAYOUT
-        missing = [name + "/" for name in _CYCLEGAN_FOLDERS if name not in subfolders]
-        if missing:
-            raise DatasetError(
-                f"Folder {folder} looks like the CycleGAN layout but has no "
-                f"{' '.join(missing)}; it needs trainA/ trainB/ testA/ testB/."
-            )
-    elif "train" in subfolders:
-        layout = PIX2PIX_LAYOUT
-        if not {"test", "val"} & subfolders:
-            raise DatasetError(
-                f"Folder {folder} has train/ but neither test/ nor val/; the pix2pix "
-                "layout needs both, for training and for evaluation."
-            )
-    else:
-        contents = ", ".join(sorted(os.listdir(folder))[:8]) or "nothing"
-        raise DatasetError(
-            f"Folder {folder} is in none of the layouts (it contains {contents}); use "
-            "train/ and test/ (or val/) with A|B pairs side by side, A/ and B/ with "
-            "train/ and test/ holding pairs by file name, or trainA/ trainB/ testA/ "
-            "testB/ for unpaired images."
-        )
-    for split_folder in split_folders(folder, layout).values():
-        for side_folder in split_folder if layout == AB_LAYOUT else (split_folder,):
-            if not _visible_files(side_folder):
-                raise DatasetError(f"Folder {side_folder} contains no images.")
-    if layout == AB_LAYOUT:
-        for split_folder in split_folders(folder, layout).values():
-            if not _pair_names(*split_folder)[0]:
-                raise DatasetError(
-                    f"Folders {split_folder[0]} and {split_folder[1]} share no file name, so "
-                    "no image has a partner; the A/B layout pairs A/NAME.jpg with B/NAME.jpg."
-                )
-    return layout
 
 
 def fingerprint(folder: str, layout: str) -> str:
@@ -215,7 +70,7 @@ def fingerprint(folder: str, layout: str) -> str:
     digest = hashlib.sha256(f"{os.path.abspath(folder)}\n{layout}\n".encode())
     for split, split_folder in sorted(split_folders(folder, layout).items()):
         for side_folder in split_folder if layout == AB_LAYOUT else (split_folder,):
-            for name in _visible_files(side_folder):
+            for name in visible_files(side_folder):
                 stat = os.stat(os.path.join(side_folder, name))
                 digest.update(
                     f"{split}/{side_folder}/{name}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode()
@@ -272,7 +127,7 @@ class UserFolders(tfds.core.GeneratorBasedBuilder):
             yield from self._generate_pairs(*split_folder)
             return
         paired = self.builder_config.layout == PIX2PIX_LAYOUT
-        names = _visible_files(split_folder)
+        names = visible_files(split_folder)
         skipped = SkippedFiles(split_folder)
         kept = 0
         for name in names:
@@ -297,7 +152,7 @@ class UserFolders(tfds.core.GeneratorBasedBuilder):
         skipped.finish(len(names), kept)
 
     def _generate_pairs(self, folder_a, folder_b):
-        pairs, strays = _pair_names(folder_a, folder_b)
+        pairs, strays = pair_names(folder_a, folder_b)
         if strays:
             shown = ", ".join(strays[:_MAX_NAMES_IN_REPORT])
             more = len(strays) - _MAX_NAMES_IN_REPORT

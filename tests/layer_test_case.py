@@ -3,7 +3,8 @@
 `run_layer_test` builds a layer on tiny inputs and checks, in order: the config
 round trip, the weight and parameter counts, a symbolic call, an eager call, one
 training step and mixed precision. Each layer's own test then only asserts what is
-specific to it (the paper's equations, its parameter counts).
+specific to it (the paper's equations, its parameter counts). The tiny sizes and
+random inputs those tests share are at the end of this module.
 """
 
 import json
@@ -197,3 +198,35 @@ def _is_default_compute_output_shape(layer):
 
 def _numpy(tensor):
     return np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(tensor, "float32")))
+
+
+
+# ---------------------------------------------------------------------------
+# Tiny inputs and helpers the layer tests share.
+# ---------------------------------------------------------------------------
+
+# Tiny hyper layers: K bases, |z| and the MLP's hidden size.
+K, Z_DIM, HIDDEN = 3, 8, 6
+TINY_HYPER = dict(num_bases=K, z_dim=Z_DIM, hidden_units=HIDDEN)
+
+
+def _z(seed=0, dim=Z_DIM):
+    return np.random.default_rng(seed).normal(size=(dim,)).astype("float32")
+
+
+def _images(shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape).astype("float32")
+
+
+def _np(tensor):
+    return np.asarray(keras.ops.convert_to_numpy(tensor))
+
+
+def _weights(layer):
+    return {w.name: _np(w) for w in layer.weights}
+
+
+def _perturb(variables, seed=0, scale=0.5):
+    rng = np.random.default_rng(seed)
+    for variable in variables:
+        variable.assign(_np(variable) + scale * rng.normal(size=variable.shape).astype("float32"))

@@ -4,7 +4,7 @@ message (not only the first), and the run does not tie its workdir to its flags.
 import pytest
 
 from datasets import pix2pix
-from datasets.tasks import DatasetUnavailableError
+from datasets.errors import DatasetUnavailableError
 from hyper_lifelong_gan.config import TrainConfig
 from hyper_lifelong_gan.training import trainer
 

@@ -160,14 +160,13 @@ def test_killed_worker_resumes_with_the_same_command(tmp_path, toy_data_dir):
 def test_worker_whose_peer_never_comes_up_fails_naming_it(tmp_path):
     ours, peer = (f"127.0.0.1:{port}" for port in _free_ports(2))
     log = tmp_path / "alone.log"
-    started = time.monotonic()
     process = _start(
         [*TINY, "--steps_per_task=1", f"--workdir={tmp_path / 'run'}", f"--data_dir={tmp_path / 'tfds'}",
          "--cluster_timeout=3"],  # --strategy=auto: TF_CONFIG names a cluster
         log, _tf_config([ours, peer], 0),
     )
     try:
-        code = process.wait(timeout=WAIT)
+        code = process.wait(timeout=WAIT)  # it ends by itself; a hang fails here (TimeoutExpired)
     finally:
         process.kill()
         process.wait()
@@ -175,7 +174,6 @@ def test_worker_whose_peer_never_comes_up_fails_naming_it(tmp_path):
     errors = [line for line in output.splitlines() if line.startswith("error:")]
     assert code != 0, output[-2000:]  # killed by its watchdog: TensorFlow's wait cannot be interrupted
     assert len(errors) == 1 and peer in errors[0] and "within 3 s" in errors[0], output[-2000:]
-    assert time.monotonic() - started < WAIT
     assert not os.path.exists(tmp_path / "tfds")  # it gave up before touching any data
 
 

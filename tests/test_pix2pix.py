@@ -8,7 +8,6 @@ from a local server, or TFDS' own `DatasetBuilderTestCase`.
 
 import functools
 import http.server
-import io
 import shutil
 import tempfile
 import threading
@@ -17,11 +16,10 @@ from unittest import mock
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
-from PIL import Image
 
 import datasets_fixtures as fixtures
 from datasets import pix2pix
-from datasets.tasks import DatasetError, DatasetUnavailableError
+from datasets.errors import DatasetError, DatasetUnavailableError
 
 
 def _dataset_builder_test_case():
@@ -198,32 +196,3 @@ def test_archive_in_another_layout_is_refused(tmp_path):
                                    counts={"training": 2, "val": 1})
     with pytest.raises(DatasetError, match=r"has no images in a train/ folder"):
         _build("maps", tmp_path / "data", tmp_path / "manual")
-
-
-def _decode(data):
-    image, _ = pix2pix.decode_rgb(data)
-    return np.asarray(image)
-
-
-def test_decode_rgb_converts_grayscale_palette_and_alpha():
-    gray = np.full((4, 4), 128, np.uint8)
-    assert _decode(fixtures.image_bytes(gray, "PNG")).tolist() == np.full((4, 4, 3), 128).tolist()
-    rgba = np.zeros((4, 4, 4), np.uint8)  # fully transparent black
-    assert (_decode(fixtures.image_bytes(rgba, "PNG")) == 255).all()  # over white paper
-    palette = fixtures.image_bytes(fixtures.solid(4, 4, fixtures.RED), "PNG", mode="P")
-    assert _decode(palette)[0, 0].tolist() == list(fixtures.RED)
-
-
-def test_decode_rgb_rejects_text_and_truncated_files():
-    with pytest.raises(pix2pix.UnreadableImageError, match="not an image"):
-        pix2pix.decode_rgb(b"just some notes")
-    jpeg = fixtures.image_bytes(fixtures.pair_array(64))
-    with pytest.raises(pix2pix.UnreadableImageError, match="truncated or corrupt"):
-        pix2pix.decode_rgb(jpeg[: len(jpeg) // 2])
-
-
-def test_read_pair_keeps_png_lossless():
-    pair = fixtures.pair_array(8, left=(10, 20, 30), right=(40, 50, 60))
-    left, right = pix2pix.read_pair(fixtures.image_bytes(pair, "PNG"), "x.png")
-    assert Image.open(io.BytesIO(left)).format == "PNG"
-    assert np.asarray(Image.open(io.BytesIO(right)))[0, 0].tolist() == [40, 50, 60]

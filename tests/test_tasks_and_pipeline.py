@@ -13,15 +13,8 @@ import tensorflow_datasets as tfds
 
 import datasets_fixtures as fixtures
 from datasets import builtin_tasks, pipeline, pix2pix
-from datasets.tasks import (
-    TASKS_HELP,
-    DatasetError,
-    DatasetUnavailableError,
-    UnknownTaskError,
-    get_task,
-    parse_tasks,
-    task_names,
-)
+from datasets.errors import DatasetError, DatasetUnavailableError, UnknownTaskError
+from datasets.tasks import TASKS_HELP, get_task, parse_tasks, task_names
 
 # name -> (mode, direction, dataset), as docs/design.md's task table has them.
 EXPECTED_TASKS = {

@@ -1,4 +1,4 @@
-"""Tests of a user's own folders (datasets/user_folders.py) through `--tasks` and the pipeline.
+"""Tests of a user's own folders (datasets/layout.py, user_folders.py) through `--tasks` and the pipeline.
 
 Both layouts, both directions, and one test per kind of bad input, each asserting
 the sentence the user gets.
@@ -11,7 +11,8 @@ import pytest
 
 import datasets_fixtures as fixtures
 from datasets import pipeline, user_folders
-from datasets.tasks import DatasetError, parse_tasks
+from datasets.errors import DatasetError
+from datasets.tasks import parse_tasks
 
 
 @pytest.fixture
@@ -30,6 +31,13 @@ def _first_batch(task, data_dir, image_size=16):
     )
     inputs, targets = next(iter(dataset))
     return inputs.numpy(), targets.numpy()
+
+
+def _examples_and_warnings(task, data_dir, caplog):
+    """The examples of the train split's one pass, and the warnings preparing it logged."""
+    with caplog.at_level(logging.WARNING):
+        count = pipeline.num_examples(task, "train", data_dir)
+    return count, caplog.messages
 
 
 def _is_colour(images, colour):
@@ -125,12 +133,11 @@ def test_ab_folder_leaves_out_and_lists_unmatched_names(tmp_path, data_dir, capl
     folder = fixtures.write_ab_folder(tmp_path / "mine")
     (folder / "A" / "train" / "lonely.jpg").write_bytes((folder / "A" / "train" / "1.jpg").read_bytes())
     (folder / "B" / "train" / "other.png").write_bytes((folder / "B" / "train" / "1.png").read_bytes())
-    task = _task(f"mine={folder}")
-    with caplog.at_level(logging.WARNING):
-        assert pipeline.num_examples(task, "train", data_dir) == 3
+    count, warnings = _examples_and_warnings(_task(f"mine={folder}"), data_dir, caplog)
+    assert count == 3
     assert (
         f"Left out 2 images of {folder / 'A'} and {folder / 'B'} whose name has no partner "
-        "on the other side: A/lonely.jpg, B/other.png." in caplog.messages
+        "on the other side: A/lonely.jpg, B/other.png." in warnings
     )
 
 
@@ -200,12 +207,11 @@ def test_folder_with_no_images(tmp_path):
 def test_file_that_is_not_an_image_is_skipped_and_reported(tmp_path, data_dir, caplog):
     folder = fixtures.write_pix2pix_folder(tmp_path / "mine")
     (folder / "train" / "notes.txt").write_text("labels are on the right")
-    task = _task(f"mine={folder}")
-    with caplog.at_level(logging.WARNING):
-        assert pipeline.num_examples(task, "train", data_dir) == 3
+    count, warnings = _examples_and_warnings(_task(f"mine={folder}"), data_dir, caplog)
+    assert count == 3
     assert (
         f"Skipped 1 of 4 files in {folder / 'train'} that are not readable images: "
-        "notes.txt (not an image)." in caplog.messages
+        "notes.txt (not an image)." in warnings
     )
 
 
@@ -214,10 +220,9 @@ def test_truncated_image_is_skipped_and_reported(tmp_path, data_dir, caplog):
     noisy = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
     whole = fixtures.image_bytes(noisy)
     (folder / "trainA" / "cut.jpg").write_bytes(whole[: len(whole) // 2])
-    task = _task(f"art={folder}")
-    with caplog.at_level(logging.WARNING):
-        assert pipeline.num_examples(task, "train", data_dir) == 3  # trainA, AtoB
-    (message,) = [m for m in caplog.messages if m.startswith("Skipped")]
+    count, warnings = _examples_and_warnings(_task(f"art={folder}"), data_dir, caplog)
+    assert count == 3  # trainA, AtoB
+    (message,) = [m for m in warnings if m.startswith("Skipped")]
     assert message.startswith(
         f"Skipped 1 of 4 files in {folder / 'trainA'} that are not readable images: "
         "cut.jpg (truncated or corrupt"
