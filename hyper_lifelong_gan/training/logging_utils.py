@@ -19,23 +19,32 @@ class StepCostModel:
     """Seconds per step of every task of the run, from the steps measured so far.
 
     A distilling method's step at task t runs the teacher and the student once more
-    for each of the t earlier tasks, so a step costs about `a + b * t`. Each task's
-    cost is measured while it trains; tasks not reached yet are predicted from a
-    straight line through the measured ones or, while only one number of earlier
-    tasks has been measured, with `b` at `extra_pass_ratio` times a step of the
+    for each earlier task it distils: all t of them, or at most K with
+    `--distill_tasks_per_step=K`, each at `distill_area` of the image area
+    (`--distill_scale` squared). So a step costs about `a + b * passes(t)`. Each
+    task's cost is measured while it trains; tasks not reached yet are predicted
+    from a straight line through the measured ones or, while only one number of
+    passes has been measured, with `b` at `extra_pass_ratio` times a step of the
     first task (one more teacher and student pass cost 0.7 of a first-task step on
     a 2-core CPU and 1.1 on a GPU, measured with the project's own networks). Methods
     that do not distil cost the same at every task.
     """
 
-    def __init__(self, distills, extra_pass_ratio=1.0):
+    def __init__(self, distills, extra_pass_ratio=1.0, tasks_per_step=0, distill_area=1.0):
         self.distills = distills
         self.extra_pass_ratio = extra_pass_ratio
+        self.tasks_per_step = tasks_per_step
+        self.distill_area = distill_area
         self.measured = {}  # task index -> (seconds, steps)
 
     def observe(self, task_index, seconds, steps):
         total_seconds, total_steps = self.measured.get(task_index, (0.0, 0))
         self.measured[task_index] = (total_seconds + seconds, total_steps + steps)
+
+    def passes(self, task_index):
+        """Distillation passes of a step of `task_index`, in full-size passes."""
+        distilled = min(task_index, self.tasks_per_step) if self.tasks_per_step else task_index
+        return distilled * self.distill_area
 
     def seconds_per_step(self, task_index):
         """The measured cost of `task_index`, else its prediction; None before any measurement."""
@@ -44,16 +53,18 @@ class StepCostModel:
             return seconds / steps
         if not self.measured:
             return None
-        points = sorted((t, s / n) for t, (s, n) in self.measured.items())
+        points = sorted((self.passes(t), s / n) for t, (s, n) in self.measured.items())
         if not self.distills:
             return float(np.mean([cost for _, cost in points]))
-        if len(points) == 1:
-            (t0, cost0), = points
-            # cost0 = a + b * t0 with b = ratio * a.
-            a = cost0 / (1.0 + self.extra_pass_ratio * t0)
-            return a * (1.0 + self.extra_pass_ratio * task_index)
-        slope, intercept = np.polyfit([t for t, _ in points], [c for _, c in points], 1)
-        return float(max(intercept + slope * task_index, min(c for _, c in points)))
+        passes = self.passes(task_index)
+        if len({p for p, _ in points}) == 1:
+            p0 = points[0][0]
+            cost0 = float(np.mean([cost for _, cost in points]))
+            # cost0 = a + b * p0 with b = ratio * a.
+            a = cost0 / (1.0 + self.extra_pass_ratio * p0)
+            return a * (1.0 + self.extra_pass_ratio * passes)
+        slope, intercept = np.polyfit([p for p, _ in points], [c for _, c in points], 1)
+        return float(max(intercept + slope * passes, min(c for _, c in points)))
 
     def remaining_seconds(self, task_index, step, steps_per_task):
         """Seconds left from `step` of `task_index` to the end of the run, or NaN

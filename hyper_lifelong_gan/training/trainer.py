@@ -438,7 +438,10 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
     total_steps = sum(lengths)
     summaries.write_hparams(writer, config)
     samples = summaries.SampleGrids(tasks, config)
-    cost_model = StepCostModel(distills=method.distills)
+    cost_model = StepCostModel(
+        distills=method.distills, tasks_per_step=config.distill_tasks_per_step,
+        distill_area=config.distill_scale**2,
+    )
     print(settings_text(config, tasks, method, strategy, policy, mode.jit_compile, lengths),
           file=log_stream, flush=True)
     if distributed.is_multi_worker(strategy):
