@@ -121,12 +121,14 @@ def define_config_flags(flag_values=None, skip=(), default=None, help_text=None)
             field's help text).
 
     A field with choices in `config.CHOICES` becomes an enum flag of them; the
-    others a boolean, integer, float or string flag by the field's type.
+    others a boolean, integer, float or string flag by the field's type. The flags
+    belong to the calling module, as if it had defined them (its `--help` lists them).
     """
     from absl import flags
 
     from hyper_lifelong_gan import config as config_lib
 
+    flags.disclaim_key_flags()  # this module defines flags on its callers' behalf
     flag_values = flags.FLAGS if flag_values is None else flag_values
     for field in dataclasses.fields(config_lib.TrainConfig):
         if field.name in skip:

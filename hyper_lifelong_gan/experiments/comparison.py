@@ -6,10 +6,10 @@
         --out_dir=runs/paper_comparison                          # the paper's sequence, paper sizes
 
 Each method trains through the trainer's public entry point, `trainer.train`, in
-OUT_DIR/<method> (its results.json, checkpoints and TensorBoard logs are there). Running the same command again
-resumes an unfinished method where it stopped and skips finished ones, so the
-table can be rebuilt at no cost, e.g. after `evaluate.py` added Acc/FID to the
-results.json files (those rows then appear too).
+OUT_DIR/<method> (its results.json, checkpoints and TensorBoard logs are there).
+Running the same command again resumes an unfinished method where it stopped and
+skips finished ones, so the table can be rebuilt at no cost, e.g. after
+`evaluate.py` added Acc/FID to the results.json files (those rows then appear too).
 
 The table (OUT_DIR/comparison.md and .json, also printed) has one column per
 method and per metric the mean over all tasks after the last task, the mean
