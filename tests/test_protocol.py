@@ -284,7 +284,7 @@ def _ablation_commands():
 
 def test_readme_ablation_commands_run_the_papers_experiments():
     import train
-    from hyper_lifelong_gan.training import trainer
+    from hyper_lifelong_gan import cli, workdir
 
     paired = "cityscapes,maps,facades,edges2handbags"
     commands = _ablation_commands()
@@ -295,7 +295,7 @@ def test_readme_ablation_commands_run_the_papers_experiments():
         for args in trains:
             train.FLAGS.unparse_flags()
             train.FLAGS(["train.py", *args])  # every flag exists and parses
-            config, tasks, method = trainer.prepare_config(train.config_from_flags())
+            config, tasks, method = workdir.prepare_config(cli.config_from_flags(train.FLAGS))
             table = config.workdir.split("/")[-1]
             expected_tasks = "cityscapes" if table.startswith("table1") else paired
             assert [task.name for task in tasks] == expected_tasks.split(","), args
