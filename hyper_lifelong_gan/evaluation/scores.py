@@ -30,7 +30,7 @@ from datasets import pipeline
 from hyper_lifelong_gan.evaluation.generation import eval_z, real_test_targets, test_batches, test_outputs
 from hyper_lifelong_gan.evaluation.runs import EvaluationError
 from hyper_lifelong_gan.metrics import domain_classifier, fid, image_quality
-from hyper_lifelong_gan.metrics.facts import BASELINE_PREFIX, PAIRED_METRICS, UNPAIRED_METRICS  # noqa: F401
+from hyper_lifelong_gan.metrics.facts import BASELINE_PREFIX, PAIRED_METRICS
 
 # Luminance weights (ITU-R BT.601) of the grayscale images the structure score compares.
 LUMA = (0.299, 0.587, 0.114)

@@ -16,7 +16,7 @@ import os
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from hyper_lifelong_gan.metrics.facts import LOWER_IS_BETTER, METRIC_LABELS, PERCENT_METRICS  # noqa: F401
+from hyper_lifelong_gan.metrics.facts import LOWER_IS_BETTER, METRIC_LABELS, PERCENT_METRICS
 
 MISSING = "-"
 
