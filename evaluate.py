@@ -89,11 +89,11 @@ def main(argv):
     if not cli.begin(config_lib.flag_problem(FLAGS.flag_values_dict(), FLAG_RULES)):
         return 1
     from datasets.tasks import DatasetError
-    from hyper_lifelong_gan import evaluation_report
+    from hyper_lifelong_gan.evaluation import command
     from hyper_lifelong_gan.metrics.fid import InceptionWeightsUnavailable
 
     try:
-        evaluation_report.evaluate_runs(
+        command.evaluate_runs(
             FLAGS.workdir or [],
             FLAGS.metrics,
             fid_features=FLAGS.fid_features,
@@ -103,7 +103,7 @@ def main(argv):
             save_outputs=FLAGS.save_outputs,
             classifier_tasks=FLAGS.classifier_tasks,
         )
-    except (evaluation_report.EvaluationError, InceptionWeightsUnavailable, DatasetError) as error:
+    except (command.EvaluationError, InceptionWeightsUnavailable, DatasetError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

@@ -14,66 +14,40 @@ and saves a checkpoint first; a second Ctrl-C stops at once). TensorFlow's C++
 start-up logging is shown only with --verbosity.
 """
 
-import dataclasses
 import sys
 
 from hyper_lifelong_gan import cli
 
 cli.quiet_tensorflow(sys.argv)
 
-from absl import app, flags, logging  # noqa: E402
+from absl import app, logging  # noqa: E402
 
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
 from hyper_lifelong_gan.training.run_control import INTERRUPTED_STATUS as INTERRUPTED  # noqa: E402
 from hyper_lifelong_gan.training.run_control import TrainingInterrupted  # noqa: E402
 
-_CHOICES = config_lib.CHOICES
-
-
-def _extra_help(name):
-    if name == "tasks":
+def _help(field):
+    """The field's help text, with the list of tasks or methods where it names one."""
+    text = field.metadata["help"]
+    if field.name == "tasks":
         from datasets import tasks as task_registry
 
-        return " " + task_registry.TASKS_HELP
-    if name == "method":
+        return text + " " + task_registry.TASKS_HELP
+    if field.name == "method":
         from hyper_lifelong_gan.methods import METHODS
 
-        return " One of: " + "; ".join(f"{m.name} ({m.description})" for m in METHODS.values()) + "."
-    return ""
+        return text + " One of: " + "; ".join(f"{m.name} ({m.description})" for m in METHODS.values()) + "."
+    return text
 
 
-def define_flags():
-    """One flag per TrainConfig field, with the field's help text."""
-    for field in dataclasses.fields(config_lib.TrainConfig):
-        help_text = field.metadata["help"] + _extra_help(field.name)
-        default = field.default
-        if field.name in _CHOICES:
-            flags.DEFINE_enum(field.name, default, _CHOICES[field.name], help_text)
-        elif field.type in (bool, "bool"):
-            flags.DEFINE_boolean(field.name, default, help_text)
-        elif field.type in (int, "int"):
-            flags.DEFINE_integer(field.name, default, help_text)
-        elif field.type in (float, "float"):
-            flags.DEFINE_float(field.name, default, help_text)
-        else:
-            flags.DEFINE_string(field.name, default, help_text)
-
-
-define_flags()
-FLAGS = flags.FLAGS
-
-
-def config_from_flags():
-    return config_lib.TrainConfig(
-        **{field.name: FLAGS[field.name].value for field in dataclasses.fields(config_lib.TrainConfig)}
-    )
+FLAGS = cli.define_config_flags(help_text=_help)
 
 
 def main(argv):
     if not FLAGS["verbosity"].present:
         logging.set_verbosity(logging.WARNING)  # TFDS logs every dataset it opens at INFO
     try:
-        config = config_lib.validate(config_from_flags())  # before anything is written
+        config = config_lib.validate(cli.config_from_flags(FLAGS))  # before anything is written
     except config_lib.InvalidConfig as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

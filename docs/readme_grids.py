@@ -17,7 +17,8 @@ from PIL import Image  # noqa: E402
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
 from hyper_lifelong_gan.methods import get_method  # noqa: E402
 from hyper_lifelong_gan.metrics import report  # noqa: E402
-from hyper_lifelong_gan.training import evaluation, trainer  # noqa: E402
+from hyper_lifelong_gan import workdir as workdir_lib  # noqa: E402
+from hyper_lifelong_gan.evaluation import generation  # noqa: E402
 from datasets import tasks as task_registry  # noqa: E402
 
 workdir, out = sys.argv[1], sys.argv[2]
@@ -26,10 +27,10 @@ config = config_lib.TrainConfig(**{k: v for k, v in values.items() if k in confi
 tasks = task_registry.parse_tasks(config.tasks)
 method = get_method(config.method)
 last = len(tasks) - 1
-generators = trainer.restore_task_generators(workdir, last, method, config_lib.generator_config(config))
+generators = workdir_lib.restore_task_generators(workdir, last, method, config_lib.generator_config(config))
 panels = []
 for j, task in enumerate(tasks):
-    rows = evaluation.sample_rows(generators, task, j, config, count=4)
+    rows = generation.sample_rows(generators, task, j, config, count=4)
     if not task.paired:
         rows = [(a, b, None) for a, b, _ in rows]
     panels.append(report.image_grid_array(rows))

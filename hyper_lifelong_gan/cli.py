@@ -16,9 +16,13 @@
 - `flags_parser`: `--help` prints the help and exits 0; a bad flag value, an
   unknown flag or a stray positional argument gives one line `error: ...` and
   status 1, without the whole help.
+- `define_config_flags` / `config_from_flags`: one flag per `TrainConfig` field (its
+  help text, its choices from `config.CHOICES`), for train.py, the comparison and
+  any later command that trains.
 - Value rules for a command's own flags: `config.check_flag` / `config.check_flags`.
 """
 
+import dataclasses
 import os
 import re
 import sys
@@ -103,6 +107,60 @@ def flags_parser(program):
         return rest
 
     return parse
+
+
+def define_config_flags(flag_values=None, skip=(), default=None, help_text=None):
+    """Defines one absl flag per `TrainConfig` field; returns `flag_values`.
+
+    Args:
+        flag_values: absl's `FlagValues` to define them in (default: the global FLAGS).
+        skip: names of fields that get no flag.
+        default: a function of the `dataclasses.Field` giving the flag's default
+            (default: the field's default).
+        help_text: a function of the field giving the flag's help (default: the
+            field's help text).
+
+    A field with choices in `config.CHOICES` becomes an enum flag of them; the
+    others a boolean, integer, float or string flag by the field's type. The flags
+    belong to the calling module, as if it had defined them (its `--help` lists them).
+    """
+    from absl import flags
+
+    from hyper_lifelong_gan import config as config_lib
+
+    flags.disclaim_key_flags()  # this module defines flags on its callers' behalf
+    flag_values = flags.FLAGS if flag_values is None else flag_values
+    for field in dataclasses.fields(config_lib.TrainConfig):
+        if field.name in skip:
+            continue
+        value = field.default if default is None else default(field)
+        text = field.metadata["help"] if help_text is None else help_text(field)
+        if field.name in config_lib.CHOICES:
+            flags.DEFINE_enum(field.name, value, config_lib.CHOICES[field.name], text, flag_values=flag_values)
+        elif field.type in (bool, "bool"):
+            flags.DEFINE_boolean(field.name, value, text, flag_values=flag_values)
+        elif field.type in (int, "int"):
+            flags.DEFINE_integer(field.name, value, text, flag_values=flag_values)
+        elif field.type in (float, "float"):
+            flags.DEFINE_float(field.name, value, text, flag_values=flag_values)
+        else:
+            flags.DEFINE_string(field.name, value, text, flag_values=flag_values)
+    return flag_values
+
+
+def config_from_flags(flag_values=None, skip=(), base=None):
+    """The `TrainConfig` of flags defined by `define_config_flags`: the fields' defaults,
+    then `base` ({field: value}), then every flag whose value is not None."""
+    from absl import flags
+
+    from hyper_lifelong_gan import config as config_lib
+
+    flag_values = flags.FLAGS if flag_values is None else flag_values
+    values = dict(base or {})
+    for field in dataclasses.fields(config_lib.TrainConfig):
+        if field.name not in skip and flag_values[field.name].value is not None:
+            values[field.name] = flag_values[field.name].value
+    return config_lib.TrainConfig(**values)
 
 
 def begin(problem):

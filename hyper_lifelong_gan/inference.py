@@ -5,8 +5,8 @@
     outputs = trained.translate(images, task="toy_edges2bags")          # [-1, 1] in and out
 
 The generators are those `evaluate.py` reads (`<workdir>/tasks/task_i/generator`,
-restored by the trainer's `restore_task_generators` / `restore_cycle_generators`)
-and the noise is the evaluation's fixed z (`training.evaluation.eval_z`), so the
+restored by `workdir.restore_task_generators` / the trainer's `restore_cycle_generators`)
+and the noise is the evaluation's fixed z (`evaluation.generation.eval_z`), so the
 outputs of a run's test inputs are exactly the ones its L1/PSNR/SSIM were measured
 on.
 
@@ -31,10 +31,12 @@ import tensorflow as tf
 from PIL import Image
 
 from hyper_lifelong_gan import config as config_lib
-from hyper_lifelong_gan.evaluation_report import EvaluationError, Run, load_run
+from hyper_lifelong_gan import workdir as workdir_lib
+from hyper_lifelong_gan.evaluation.generation import eval_z, generate
+from hyper_lifelong_gan.evaluation.runs import EvaluationError, Run, load_run
 from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.serving_choices import DIRECTIONS, FITS
-from hyper_lifelong_gan.training import evaluation, trainer
+from hyper_lifelong_gan.training import trainer
 from hyper_lifelong_gan.training.logging_utils import Progress
 
 # Height and width must be divisible by this (the generator downsamples twice).
@@ -81,7 +83,7 @@ class TrainedRun:
     """The generators of one stage of a run, ready to translate.
 
     Attributes:
-        run: the `evaluation_report.Run` (config, tasks, method).
+        run: the `evaluation.runs.Run` (config, tasks, method).
         stage: 1-based: the model right after learning task `stage`.
         direction: "forward" (the task's direction; G of an unpaired run) or
             "inverse" (F of an unpaired run, target -> input domain).
@@ -129,7 +131,7 @@ class TrainedRun:
 
     def generate(self, images, task_index):
         """The generator of task `task_index` on a batch whose sides divide by 4."""
-        return evaluation.generate(self.generators, task_index, images, self.z)
+        return generate(self.generators, task_index, images, self.z)
 
     def predictor(self, task_index):
         """A tf.function, made once per task: [B, H, W, 3] float32 in [-1, 1], any
@@ -193,7 +195,7 @@ def load_trained(workdir, stage=None, direction="forward"):
     generator_config = config_lib.generator_config(run.config)
     if run.config.mode == "unpaired":
         cycle = trainer.restore_cycle_generators(workdir, stage - 1, run.method, generator_config)
-        z = evaluation.eval_z(cycle)
+        z = eval_z(cycle)
         generators = cycle.forward if direction == "forward" else cycle.inverse
     else:
         if direction == "inverse":
@@ -201,8 +203,8 @@ def load_trained(workdir, stage=None, direction="forward"):
                 f"--direction=inverse needs an unpaired (CycleGAN) run; {workdir} learned paired tasks, "
                 "which have a generator for the input -> target direction only."
             )
-        generators = trainer.restore_task_generators(workdir, stage - 1, run.method, generator_config)
-        z = evaluation.eval_z(generators)
+        generators = workdir_lib.restore_task_generators(workdir, stage - 1, run.method, generator_config)
+        z = eval_z(generators)
     return TrainedRun(run=run, stage=stage, direction=direction, generators=generators, z=z)
 
 

@@ -33,7 +33,7 @@ import tensorflow as tf
 
 from hyper_lifelong_gan.inference import InferenceError, translate_any_size
 from hyper_lifelong_gan.models.generator import ResnetGenerator, copy_weights
-from hyper_lifelong_gan.training import evaluation
+from hyper_lifelong_gan.evaluation.generation import generate
 
 INPUT_NAME = "images"
 TASK_INPUT_NAME = "task"
@@ -85,7 +85,7 @@ class ServingModule(tf.Module):
 
     def _generate(self, images, task_index):
         return translate_any_size(
-            lambda batch: evaluation.generate(self._generators, task_index, batch, self.z), images
+            lambda batch: generate(self._generators, task_index, batch, self.z), images
         )
 
     def _task_function(self, task_index, name):

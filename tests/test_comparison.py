@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from absl import flags
 
-from hyper_lifelong_gan import comparison, parameter_table
+from hyper_lifelong_gan import workdir
+from hyper_lifelong_gan.experiments import comparison, parameter_table
 from hyper_lifelong_gan.config import InvalidConfig, TrainConfig
 from hyper_lifelong_gan.training import trainer
 
@@ -24,7 +25,7 @@ ROWS = ["l1", "psnr", "ssim", "l1_forgetting", "psnr_forgetting", "ssim_forgetti
 
 
 def read_results(out_dir, method):
-    with open(out_dir / method / trainer.RESULTS) as stream:
+    with open(out_dir / method / workdir.RESULTS) as stream:
         return json.load(stream)
 
 
@@ -54,7 +55,7 @@ def test_comparison_writes_the_table_and_skips_finished_runs(tmp_path, toy_data_
     # evaluate.py adds Acc matrices to results.json; a re-run trains nothing and shows them.
     results = read_results(out_dir, "sft")
     results["metrics"]["acc"] = [[0.9, None], [0.5, 0.8]]
-    (out_dir / "sft" / trainer.RESULTS).write_text(json.dumps(results))
+    (out_dir / "sft" / workdir.RESULTS).write_text(json.dumps(results))
 
     def no_training(*args, **kwargs):
         raise AssertionError("a finished run was trained again")
@@ -70,7 +71,7 @@ def test_comparison_writes_the_table_and_skips_finished_runs(tmp_path, toy_data_
     assert "| Acc (higher is better) | 65.00 | - |" in (out_dir / "comparison.md").read_text()
 
     # A finished run made with other flags is refused, not silently reused.
-    with pytest.raises(trainer.ConfigMismatch):
+    with pytest.raises(workdir.ConfigMismatch):
         comparison.compare(TrainConfig(data_dir=toy_data_dir, **dict(TINY, ngf=8)), METHODS, str(out_dir), parallel=1)
 
 

@@ -114,8 +114,9 @@ def test_features_feed_classifier_fid(trained):
     assert activations.shape == (50, 4 * 32)
     feature_fn = domain_classifier.ClassifierFeatures(model)
     assert fid.fid_metric_key(feature_fn.feature_space) == "fid_classifier"
-    same_domain = fid.fid_from_images(feature_fn, images[0], [_synthetic_domain(0, 50, seed=7)])
-    other_domain = fid.fid_from_images(feature_fn, images[0], images[1])
+    real = fid.feature_statistics(feature_fn, images[0])
+    same_domain = real.frechet_distance(fid.feature_statistics(feature_fn, [_synthetic_domain(0, 50, seed=7)]))
+    other_domain = real.frechet_distance(fid.feature_statistics(feature_fn, images[1]))
     assert same_domain < other_domain
 
 

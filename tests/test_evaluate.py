@@ -14,7 +14,8 @@ import tensorflow as tf
 from datasets import builtin_tasks
 from datasets import pipeline
 from datasets import tasks as task_registry
-from hyper_lifelong_gan import evaluation_report
+from hyper_lifelong_gan.evaluation import classifier as classifier_lib
+from hyper_lifelong_gan.evaluation import command, reports, runs
 from hyper_lifelong_gan.config import TrainConfig
 from hyper_lifelong_gan.metrics import domain_classifier
 from hyper_lifelong_gan.metrics import fid
@@ -48,7 +49,7 @@ def workdir(trained):
 
 def _evaluate(workdirs, metrics, **kwargs):
     stream = io.StringIO()
-    evaluations = evaluation_report.evaluate_runs(
+    evaluations = command.evaluate_runs(
         workdirs, metrics, stream=stream, log_stream=io.StringIO(), **{**FAST, **kwargs}
     )
     return evaluations, stream.getvalue()
@@ -140,7 +141,7 @@ def test_report_table_heatmaps_grids_and_tensorboard_are_written(workdir, evalua
 def evaluated_again(workdir, evaluated, tmp_path_factory):
     """A second evaluation from scratch (the domain classifier is trained again, not
     read from its cache), beside a copy of the run as a second column."""
-    shutil.rmtree(os.path.join(workdir, evaluation_report.CLASSIFIER_DIR))
+    shutil.rmtree(os.path.join(workdir, classifier_lib.CLASSIFIER_DIR))
     copy = str(tmp_path_factory.mktemp("second") / "copy")
     shutil.copytree(workdir, copy)
     evaluations, printed = _evaluate(
@@ -155,8 +156,8 @@ def test_evaluating_twice_gives_the_same_numbers(
     (first,), _, first_results = evaluated
     evaluations, _, _ = evaluated_again
     assert _results(workdir)["metrics"] == first_results["metrics"]
-    assert evaluation_report.run_report_text(evaluations[0], "") == (
-        evaluation_report.run_report_text(first, "")
+    assert reports.run_report_text(evaluations[0], "") == (
+        reports.run_report_text(first, "")
     )
 
 
@@ -170,7 +171,7 @@ def test_several_workdirs_are_columns_of_one_table(workdir, evaluated_again):
         "| hyper_lifelong_gan (copy) |"
     )
     assert printed.count(header) == 1
-    assert os.listdir(os.path.join(copy, evaluation_report.CLASSIFIER_DIR))
+    assert os.listdir(os.path.join(copy, classifier_lib.CLASSIFIER_DIR))
     with open(os.path.join(copy, "report.md")) as stream:
         assert header in stream.read()
     # One judge for both columns: the classifier is shared, so the same run scores the same.
@@ -202,22 +203,22 @@ def test_params_are_printed_per_stage(workdir, evaluated):
 
 
 def test_bad_inputs_get_one_sentence(workdir, tmp_path):
-    with pytest.raises(evaluation_report.EvaluationError, match="does not exist"):
+    with pytest.raises(runs.EvaluationError, match="does not exist"):
         _evaluate([str(tmp_path / "missing")], "acc")
-    with pytest.raises(evaluation_report.EvaluationError, match="holds no training run"):
+    with pytest.raises(runs.EvaluationError, match="holds no training run"):
         _evaluate([str(tmp_path)], "acc")
     untrained = tmp_path / "untrained"
     untrained.mkdir()
     shutil.copy(os.path.join(workdir, "run_config.json"), untrained)
-    with pytest.raises(evaluation_report.EvaluationError, match="has no completed task"):
+    with pytest.raises(runs.EvaluationError, match="has no completed task"):
         _evaluate([str(untrained)], "acc")
-    with pytest.raises(evaluation_report.EvaluationError, match="Unknown metric 'fidd'.*valid"):
+    with pytest.raises(runs.EvaluationError, match="Unknown metric 'fidd'.*valid"):
         _evaluate([workdir], "fidd,acc")
 
 
 def test_without_workdir_every_run_under_runs_is_evaluated(workdir, evaluated, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(evaluation_report.EvaluationError, match=r"^No --workdir given and no run"):
+    with pytest.raises(runs.EvaluationError, match=r"^No --workdir given and no run"):
         _evaluate([], "l1")
     shutil.copytree(workdir, tmp_path / "runs" / "hyper_lifelong_gan")
     unfinished = tmp_path / "runs" / "sft"
@@ -225,7 +226,7 @@ def test_without_workdir_every_run_under_runs_is_evaluated(workdir, evaluated, t
     shutil.copy(os.path.join(workdir, "run_config.json"), unfinished)
     (tmp_path / "runs" / "notes").mkdir()  # not a run: ignored
     log = io.StringIO()
-    evaluations = evaluation_report.evaluate_runs(
+    evaluations = command.evaluate_runs(
         [], "l1", stream=io.StringIO(), log_stream=log, **FAST
     )
     assert [e.run.workdir for e in evaluations] == [os.path.join("runs", "hyper_lifelong_gan")]
@@ -257,7 +258,7 @@ def test_fid_without_inception_weights_fails_with_the_sentence(workdir, tmp_path
 def test_classifier_separates_the_real_test_targets_of_the_builtin_sequence(tmp_path):
     tasks = task_registry.parse_tasks(",".join(builtin_tasks.PAIRED_TASKS))
     data_dir = str(tmp_path / "tfds")
-    classifier = evaluation_report.sequence_domain_classifier(
+    classifier = classifier_lib.sequence_domain_classifier(
         tasks, 32, str(tmp_path / "classifier"), data_dir
     )
     test_targets = [pipeline.target_images(task, "test", 32, data_dir).batch(50) for task in tasks]

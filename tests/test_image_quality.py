@@ -45,13 +45,3 @@ def test_ssim_is_one_for_identical_and_lower_for_noisy(size):
 def test_mismatched_shapes_raise():
     with pytest.raises(ValueError):
         image_quality.l1(_images(0, size=8), _images(0, size=16))
-
-
-def test_mean_accumulator_equals_mean_of_all_values():
-    values = np.random.default_rng(4).normal(size=103)
-    accumulator = image_quality.MeanAccumulator()
-    assert np.isnan(accumulator.result())
-    for start in range(0, 103, 10):
-        accumulator.update(values[start : start + 10])
-    assert accumulator.count == 103
-    np.testing.assert_allclose(accumulator.result(), values.mean(), rtol=1e-12)

@@ -1,4 +1,4 @@
-"""Paper Table 5 (and DESIGN's worked check): generator sizes at paper size, per method."""
+"""Paper Table 5 (and docs/design.md's worked check): generator sizes at paper size, per method."""
 
 import pytest
 

@@ -183,34 +183,35 @@ def single_task_run(tmp_path_factory, toy_data_dir):
 def _evaluate(workdir, metrics, **kwargs):
     import io
 
-    from hyper_lifelong_gan import evaluation_report
+    from hyper_lifelong_gan.evaluation import command
 
-    return evaluation_report.evaluate_runs(
+    return command.evaluate_runs(
         [workdir], metrics, eval_examples=6, classifier_steps=5, stream=io.StringIO(),
         log_stream=io.StringIO(), **kwargs,
     )
 
 
 def test_acc_of_a_single_task_run_with_the_classifier_of_a_sequence(single_task_run):
-    from hyper_lifelong_gan import evaluation_report
+    from hyper_lifelong_gan.evaluation import classifier as classifier_lib
+    from hyper_lifelong_gan.evaluation import generation, runs
     from hyper_lifelong_gan.metrics import domain_classifier
 
-    with pytest.raises(evaluation_report.EvaluationError, match="pass --classifier_tasks"):
+    with pytest.raises(runs.EvaluationError, match="pass --classifier_tasks"):
         _evaluate(single_task_run, "acc")
-    with pytest.raises(evaluation_report.EvaluationError, match="does not include"):
+    with pytest.raises(runs.EvaluationError, match="does not include"):
         _evaluate(single_task_run, "acc", classifier_tasks="toy_photo2warm,toy_photo2cool")
     # The run's task is class 1 of this classifier.
     sequence = "toy_photo2warm,toy_labels2street"
     (evaluation,) = _evaluate(single_task_run, "acc", classifier_tasks=sequence)
     (acc,) = evaluation.matrices["acc"][0]
     run = evaluation.run
-    classifier = evaluation_report._SharedClassifiers(5, evaluation_report.CLASSIFIER_BATCH_SIZE, print).get(
-        run, evaluation_report.parse_classifier_tasks(sequence)
+    classifier = classifier_lib.SharedClassifiers(5, classifier_lib.CLASSIFIER_BATCH_SIZE, print).get(
+        run, runs.parse_classifier_tasks(sequence)
     )
     generators = _final_generators(run)
     config = _eval_config(run)
-    batches = evaluation_report._test_outputs(generators, run.tasks[0], 0, config, _z(generators))
-    outputs = [generated.numpy() for generated, _ in batches]
+    batches = generation.test_outputs(generators, run.tasks[0], 0, config, _z(generators))
+    outputs = [generated.numpy() for _, generated, _ in batches]
     assert acc == pytest.approx(domain_classifier.accuracy_per_task(classifier, [[], outputs])[1])
     with open(run.results_path) as stream:
         assert json.load(stream)["evaluation"]["acc_classifier_tasks"] == sequence.split(",")
@@ -223,23 +224,23 @@ def _eval_config(run):
 
 
 def _final_generators(run):
-    from hyper_lifelong_gan.training import trainer
+    from hyper_lifelong_gan import workdir as workdir_lib
 
-    return trainer.restore_task_generators(
+    return workdir_lib.restore_task_generators(
         run.workdir, run.completed - 1, run.method, config_lib.generator_config(run.config)
     )
 
 
 def _z(generators):
-    from hyper_lifelong_gan.training import evaluation
+    from hyper_lifelong_gan.evaluation import generation
 
-    return evaluation.eval_z(generators)
+    return generation.eval_z(generators)
 
 
 def test_save_outputs_writes_generated_and_real_test_images(single_task_run):
     from PIL import Image
 
-    from hyper_lifelong_gan import evaluation_report
+    from hyper_lifelong_gan.evaluation import generation
 
     (evaluation,) = _evaluate(single_task_run, "l1", save_outputs=True)
     run = evaluation.run
@@ -248,9 +249,9 @@ def test_save_outputs_writes_generated_and_real_test_images(single_task_run):
     real = sorted(os.listdir(os.path.join(folder, "real")))
     assert generated == real == [f"{i:05d}.png" for i in range(6)]
     generators = _final_generators(run)
-    batches = list(evaluation_report._test_outputs(generators, run.tasks[0], 0, _eval_config(run), _z(generators)))
-    outputs = np.concatenate([g.numpy() for g, _ in batches])
-    targets = np.concatenate([t.numpy() for _, t in batches])
+    batches = list(generation.test_outputs(generators, run.tasks[0], 0, _eval_config(run), _z(generators)))
+    outputs = np.concatenate([g.numpy() for _, g, _ in batches])
+    targets = np.concatenate([t.numpy() for _, _, t in batches])
     for index in (0, 5):
         for kind, expected in (("generated", outputs[index]), ("real", targets[index])):
             saved = np.asarray(Image.open(os.path.join(folder, kind, f"{index:05d}.png")), np.float32)
@@ -283,7 +284,7 @@ def _ablation_commands():
 
 def test_readme_ablation_commands_run_the_papers_experiments():
     import train
-    from hyper_lifelong_gan.training import trainer
+    from hyper_lifelong_gan import cli, workdir
 
     paired = "cityscapes,maps,facades,edges2handbags"
     commands = _ablation_commands()
@@ -294,7 +295,7 @@ def test_readme_ablation_commands_run_the_papers_experiments():
         for args in trains:
             train.FLAGS.unparse_flags()
             train.FLAGS(["train.py", *args])  # every flag exists and parses
-            config, tasks, method = trainer.prepare_config(train.config_from_flags())
+            config, tasks, method = workdir.prepare_config(cli.config_from_flags(train.FLAGS))
             table = config.workdir.split("/")[-1]
             expected_tasks = "cityscapes" if table.startswith("table1") else paired
             assert [task.name for task in tasks] == expected_tasks.split(","), args

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from hyper_lifelong_gan import workdir as workdir_lib
 from hyper_lifelong_gan.config import TrainConfig
 from hyper_lifelong_gan.training import trainer
 
@@ -47,14 +48,14 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path, toy_data_dir, run_ea
 
 
 def test_resuming_with_other_flags_is_refused(tmp_path, toy_data_dir):
-    recorded, _, _ = trainer.prepare_config(tiny_config(tmp_path, toy_data_dir))
+    recorded, _, _ = workdir_lib.prepare_config(tiny_config(tmp_path, toy_data_dir))
     os.makedirs(recorded.workdir, exist_ok=True)
-    trainer.check_or_write_run_config(recorded)
-    with pytest.raises(trainer.ConfigMismatch, match=r"--ngf=4 \(now 8\).*same flags to resume"):
+    workdir_lib.check_or_write_run_config(recorded)
+    with pytest.raises(workdir_lib.ConfigMismatch, match=r"--ngf=4 \(now 8\).*same flags to resume"):
         trainer.train(tiny_config(tmp_path, toy_data_dir, ngf=8))
     # Where and how often to write may change; the run then resumes.
-    relocated, _, _ = trainer.prepare_config(tiny_config(tmp_path, toy_data_dir, log_every=3))
-    trainer.check_or_write_run_config(relocated)
+    relocated, _, _ = workdir_lib.prepare_config(tiny_config(tmp_path, toy_data_dir, log_every=3))
+    workdir_lib.check_or_write_run_config(relocated)
 
 
 def test_saved_generators_restore_every_weight(tmp_path):
@@ -68,10 +69,10 @@ def test_saved_generators_restore_every_weight(tmp_path):
     generators = method.rebuild(2, generator_config)
     for variable in generators.models[0].weights:  # move every weight off its initial value
         variable.assign(variable + tf.random.normal(variable.shape, stddev=0.1))
-    trainer.save_task_generators(str(tmp_path), 1, generators)
-    saved = dict(tf.train.list_variables(trainer.task_checkpoint_prefix(str(tmp_path), 1)))
+    workdir_lib.save_task_generators(str(tmp_path), 1, generators)
+    saved = dict(tf.train.list_variables(workdir_lib.task_checkpoint_prefix(str(tmp_path), 1)))
     assert sum(name.endswith("VARIABLE_VALUE") for name in saved) == len(generators.models[0].weights)
-    restored = trainer.restore_task_generators(str(tmp_path), 1, method, generator_config)
+    restored = workdir_lib.restore_task_generators(str(tmp_path), 1, method, generator_config)
     for original, copy in zip(generators.models[0].weights, restored.models[0].weights):
         np.testing.assert_array_equal(original.numpy(), copy.numpy(), err_msg=original.path)
 

@@ -14,7 +14,7 @@ from PIL import Image
 from trained_run import TASKS, train_tiny_run
 
 from hyper_lifelong_gan import inference
-from hyper_lifelong_gan.training import evaluation
+from hyper_lifelong_gan.evaluation import generation as evaluation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EIGHT_BIT = 1.0 / 255.0  # half a step of the 255 steps between -1 and 1

@@ -13,7 +13,8 @@ from datasets import builtin_tasks
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan import losses
 from hyper_lifelong_gan.methods import METHODS, get_method
-from hyper_lifelong_gan.training import evaluation, trainer
+from hyper_lifelong_gan.evaluation import classifier as classifier_lib
+from hyper_lifelong_gan.training import trainer
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
 
 import distilling_step
@@ -236,7 +237,7 @@ def checkpointed_objects(workdir, task):
 def test_interrupted_unpaired_run_resumes_where_it_stopped(tmp_path, toy_data_dir, run_eagerly, monkeypatch):
     # Eagerly, with a briefly trained Acc classifier: what is checked is the
     # bookkeeping (the mirrored check traces the step, test_evaluate.py the classifier).
-    monkeypatch.setitem(evaluation.CLASSIFIER_TRAINING, "steps", 20)
+    monkeypatch.setattr(classifier_lib, "CLASSIFIER_STEPS", 20)
     config = tiny_config(tmp_path, toy_data_dir)
     # Stop after the last step of the first task, before its end-of-task bookkeeping.
     trainer.train(config, interrupt_after_steps=4)

@@ -14,11 +14,10 @@ from hyper_lifelong_gan.metrics.fid import FeatureSpace
 from hyper_lifelong_gan.metrics.fid import InceptionFeatures
 from hyper_lifelong_gan.metrics.fid import InceptionWeightsUnavailable
 from hyper_lifelong_gan.metrics.fid import RunningStatistics
-from hyper_lifelong_gan.metrics.fid import fid_from_images
+from hyper_lifelong_gan.metrics.fid import feature_statistics
 from hyper_lifelong_gan.metrics.fid import fid_metric_key
 from hyper_lifelong_gan.metrics.fid import frechet_distance
 from hyper_lifelong_gan.metrics.fid import frechet_distance_from_activations
-from hyper_lifelong_gan.metrics.image_quality import MeanAccumulator
 from hyper_lifelong_gan.metrics.image_quality import l1
 from hyper_lifelong_gan.metrics.image_quality import psnr
 from hyper_lifelong_gan.metrics.image_quality import ssim

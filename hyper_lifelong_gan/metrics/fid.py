@@ -6,7 +6,7 @@ Two halves, so that the maths can be checked apart from any network:
   `frechet_distance_from_activations`, `RunningStatistics` for streaming), and
 * the features of images (`InceptionFeatures`, or the domain classifier's
   features from `domain_classifier.ClassifierFeatures`), joined by
-  `fid_from_images`.
+  `feature_statistics`.
 
 Which feature space a distance was computed in is part of its name: FID on
 Inception pool features is reported as `fid`, the offline fallback on the domain
@@ -206,28 +206,21 @@ class RunningStatistics:
         )
 
 
-def fid_from_images(feature_fn, real_batches, fake_batches):
-    """Frechet distance between the features of real and generated images.
-
-    Streams: each batch goes through `feature_fn` and into `RunningStatistics`,
-    so memory does not grow with the number of images.
+def feature_statistics(feature_fn, batches):
+    """`RunningStatistics` of the features of image batches, streamed: each batch goes
+    through `feature_fn` and into the statistics, so memory does not grow with the
+    number of images. FID is `real.frechet_distance(generated)` of two of them.
 
     Args:
         feature_fn: images [B, H, W, 3] in [-1, 1] -> features [B, D] (an
             `InceptionFeatures` or a `domain_classifier.ClassifierFeatures`; its
             `feature_space` attribute names the metric, see `fid_metric_key`).
-        real_batches, fake_batches: iterables of image batches (lists, tf.data).
-
-    Returns:
-        The distance as a Python float.
+        batches: an iterable of image batches (lists, arrays, tf.data).
     """
-    real_statistics = RunningStatistics()
-    for batch in real_batches:
-        real_statistics.update(feature_fn(batch))
-    fake_statistics = RunningStatistics()
-    for batch in fake_batches:
-        fake_statistics.update(feature_fn(batch))
-    return real_statistics.frechet_distance(fake_statistics)
+    statistics = RunningStatistics()
+    for batch in batches:
+        statistics.update(feature_fn(batch))
+    return statistics
 
 
 # ---------------------------------------------------------------------------

@@ -3,11 +3,10 @@
 For paired tasks these are the cheap, offline signal of forgetting (docs/design.md,
 "Metrics"). Every function takes two image batches in the project's convention
 (float32, [-1, 1], shape [B, H, W, 3]) and returns one value per image, shape [B],
-so a caller can keep per-image values or average them across batches with
-`MeanAccumulator`.
+so a caller can keep per-image values or average them across batches (the
+evaluation's `scores.MeanQuality`).
 """
 
-import numpy as np
 import tensorflow as tf
 
 # tf.image.ssim's default window (Wang et al. 2004): an 11x11 Gaussian, sigma 1.5.
@@ -49,7 +48,7 @@ def psnr(a, b):
     same number as PSNR on the [-1, 1] images with a data range of 2 (MSE and
     peak^2 both scale by 4), and as PSNR on 8-bit images with a peak of 255, so it
     is comparable with published values. Identical images give +inf; average with
-    care (`MeanAccumulator` keeps the inf, which is the honest mean).
+    care (a mean keeps the inf, which is the honest mean).
 
     Args:
         a, b: float tensors in [-1, 1], shape [B, H, W, 3].
@@ -89,31 +88,3 @@ def ssim(a, b):
         filter_size=filter_size,
         filter_sigma=SSIM_FILTER_SIGMA,
     )
-
-
-class MeanAccumulator:
-    """Streaming mean of per-image values, so a test set never sits in memory.
-
-    Sums in float64, so the mean of many batches equals the mean of all values.
-
-    Example:
-        >>> mean_psnr = MeanAccumulator()
-        >>> for outputs, targets in batches:
-        ...     mean_psnr.update(psnr(outputs, targets))
-        >>> mean_psnr.result()
-    """
-
-    def __init__(self):
-        self.total = 0.0
-        self.count = 0
-
-    def update(self, values):
-        values = np.asarray(values, dtype=np.float64).reshape(-1)
-        self.total += float(values.sum())
-        self.count += values.size
-
-    def result(self):
-        """The mean of every value seen; NaN before any update."""
-        if self.count == 0:
-            return float("nan")
-        return self.total / self.count

@@ -3,9 +3,8 @@
 Text only needs the standard library; pictures are drawn with PIL (matplotlib is
 not a dependency). Conventions:
 
-* Metric names are the keys evaluate.py writes: 'acc', 'fid', 'fid_classifier',
-  'l1', 'psnr', 'ssim', 'params'. Acc is stored as a fraction in [0, 1] and shown
-  in percent, as in the paper's tables.
+* Metric names are the keys of results.json; their labels, which way is better and
+  which are shown in percent come from the one table of `metrics.facts`.
 * A continual-learning matrix M has M[i][j] = the metric of task j after learning
   task i; entries with j > i (tasks not learned yet) are None.
 """
@@ -17,18 +16,8 @@ import os
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-METRIC_LABELS = {
-    "acc": "Acc",
-    "fid": "FID (Keras Inception)",  # not the paper's reference Inception graph (README, "FID")
-    "fid_classifier": "FID (classifier features)",
-    "l1": "L1",
-    "psnr": "PSNR",
-    "ssim": "SSIM",
-    "structure": "Structure SSIM",
-    "params": "Params",
-}
-PERCENT_METRICS = frozenset({"acc"})
-LOWER_IS_BETTER = frozenset({"fid", "fid_classifier", "l1"})
+from hyper_lifelong_gan.metrics.facts import LOWER_IS_BETTER, METRIC_LABELS, PERCENT_METRICS
+
 MISSING = "-"
 
 

@@ -26,7 +26,8 @@ import tempfile
 import tensorflow as tf
 
 from hyper_lifelong_gan import config as config_lib
-from hyper_lifelong_gan.training.logging_utils import MetricsLog, write_json_atomically
+from hyper_lifelong_gan.training.logging_utils import MetricsLog
+from hyper_lifelong_gan.workdir import write_json_atomically
 
 STRATEGIES = config_lib.STRATEGIES
 

@@ -1,7 +1,6 @@
 """Progress with ETA on the terminal, one JSON line per logged step, TensorBoard."""
 
 import json
-import os
 import sys
 import time
 
@@ -134,12 +133,3 @@ class MetricsLog:
     def write(self, record):
         with open(self.path, "a") as stream:
             stream.write(json.dumps(record, sort_keys=True) + "\n")
-
-
-def write_json_atomically(path, payload):
-    """Writes JSON so that a crash never leaves a half-written file behind."""
-    temporary = f"{path}.tmp"
-    with open(temporary, "w") as stream:
-        json.dump(payload, stream, indent=2)
-        stream.write("\n")
-    os.replace(temporary, path)

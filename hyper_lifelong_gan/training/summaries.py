@@ -22,7 +22,8 @@ from tensorboard.plugins.hparams import api as hparams_api
 
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.metrics import report
-from hyper_lifelong_gan.training import evaluation
+from hyper_lifelong_gan.metrics.facts import LOWER_IS_BETTER
+from hyper_lifelong_gan.evaluation import generation
 
 SAMPLE_COUNT = 4
 # Metrics the HParams dashboard lists: every metric a paired or unpaired run records.
@@ -40,12 +41,12 @@ class SampleGrids:
 
     def _examples(self, task_index):
         if task_index not in self._fixed:
-            inputs, targets = next(iter(evaluation.test_batches(self.tasks[task_index], self.config, self.count)))
+            inputs, targets = next(iter(generation.test_batches(self.tasks[task_index], self.config, self.count)))
             self._fixed[task_index] = (inputs, targets)
         return self._fixed[task_index]
 
     def rows(self, generators, task_index):
-        return evaluation.sample_rows(
+        return generation.sample_rows(
             generators, self.tasks[task_index], task_index, self.config, examples=self._examples(task_index)
         )
 
@@ -61,7 +62,7 @@ class SampleGrids:
 def forgetting_row(metric_name, matrix, stage):
     """How much worse each task j <= stage got between learning it and `stage`
     (positive = forgot, for lower- and higher-is-better metrics alike)."""
-    sign = -1.0 if metric_name in report.LOWER_IS_BETTER else 1.0
+    sign = -1.0 if metric_name in LOWER_IS_BETTER else 1.0
     return [sign * (matrix[task][task] - matrix[stage][task]) for task in range(stage + 1)]
 
 

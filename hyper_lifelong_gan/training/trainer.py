@@ -1,19 +1,23 @@
 """The continual trainer: learns a task sequence, checkpoints, resumes, evaluates.
 
-Read top to bottom: set-up (config, workdir, strategy, precision), the two task
-modes, then per task: models, optimizers, checkpoint, input, the loop, and the
-end-of-task evaluation that fills results.json. A run interrupted anywhere resumes
-from its workdir when the same command is run again.
+Read top to bottom: set-up (strategy, precision), the two task modes, then per
+task: models, optimizers, checkpoint, input, the loop, and the end-of-task
+evaluation that fills results.json. A run interrupted anywhere resumes from its
+workdir when the same command is run again. The run folder's files (the recorded
+flags, results.json, the generators after each task) are `workdir.py`'s; the
+scores are the evaluation package's.
 
 A sequence is either paired (pix2pix tasks) or unpaired (CycleGAN tasks); a small
-mode object (`PairedMode`, `UnpairedMode`) builds what one task of its kind
-trains (networks, optimizers, the step, the checkpoint's contents) and scores it.
-The loop itself is the same for both.
+mode object (`PairedMode`, `UnpairedMode`, siblings on `TaskMode`) builds what one
+task of its kind trains (networks, optimizers, the step, the checkpoint's
+contents) and scores it. The loop itself is the same for both.
+
+Public entry point: `train` (and `prepare_data`, which the comparison calls once
+for all its methods).
 """
 
 import contextlib
 import dataclasses
-import json
 import os
 import time
 
@@ -21,29 +25,25 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from datasets import builtin_tasks, pipeline, prepare
-from datasets import tasks as task_registry
+from datasets import pipeline, prepare
 from hyper_lifelong_gan import config as config_lib
-from hyper_lifelong_gan.methods import get_method, set_task_seed
+from hyper_lifelong_gan.evaluation import classifier as domain_classifier
+from hyper_lifelong_gan.evaluation import scores
+from hyper_lifelong_gan.methods import set_task_seed
 from hyper_lifelong_gan.methods.base import weights_trackable
 from hyper_lifelong_gan.metrics import report
+from hyper_lifelong_gan.metrics.facts import BASELINE_PREFIX, PAIRED_METRICS, UNPAIRED_METRICS
 from hyper_lifelong_gan.models import build_patch_discriminator
-from hyper_lifelong_gan.training import distributed, evaluation, summaries
-from hyper_lifelong_gan.training.logging_utils import (
-    Progress, StepCostModel, format_duration, write_json_atomically,
-)
+from hyper_lifelong_gan.training import distributed, summaries
+from hyper_lifelong_gan.training.logging_utils import Progress, StepCostModel, format_duration
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
 from hyper_lifelong_gan.training.run_control import INTERRUPT, TrainingInterrupted, workdir_lock
 from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
 from hyper_lifelong_gan.training.unpaired_steps import CycleGenerators, UnpairedTaskStep
-
-RUN_CONFIG = "run_config.json"
-RESULTS = "results.json"
-PROGRESS = "progress.json"
-
-
-class ConfigMismatch(config_lib.InvalidConfig):
-    """The workdir holds a run made with other flags."""
+from hyper_lifelong_gan.workdir import (  # noqa: F401 (ConfigMismatch, prepare_config: the trainer's too)
+    PROGRESS, RESULTS, ConfigMismatch, check_or_write_run_config, check_run_config, empty_results, load_json,
+    prepare_config, read_task_generators, restore_task_generators, save_task_generators, write_json_atomically,
+)
 
 
 class NonFiniteLoss(FloatingPointError):
@@ -51,81 +51,6 @@ class NonFiniteLoss(FloatingPointError):
 
 
 # ----------------------------------------------------------------------------- set-up
-
-
-def prepare_config(config):
-    """Validates the flags, parses the task list and fills the size defaults; returns (config, tasks, method)."""
-    config_lib.validate(config)
-    method = get_method(config.method)  # fails early with the list of valid names
-    if not config.tasks:
-        builtin = builtin_tasks.UNPAIRED_TASKS if config.mode == "unpaired" else builtin_tasks.PAIRED_TASKS
-        config = dataclasses.replace(config, tasks=",".join(builtin))
-    tasks = task_registry.parse_tasks(config.tasks)
-    mode = sequence_mode(tasks)
-    if config.mode not in ("auto", mode):
-        raise config_lib.InvalidConfig(
-            f"--mode={config.mode} does not fit the tasks {config.tasks}, which are {mode}; "
-            "leave --mode at auto when naming --tasks."
-        )
-    toy = all(task.name.startswith("toy_") for task in tasks)
-    resolved = dataclasses.replace(config_lib.resolve(config, toy=toy), mode=mode)
-    config_lib.check_schedule(resolved, len(tasks))
-    resolved = config_lib.canonical_lengths(resolved)
-    config_lib.validate(resolved)  # the filled sizes too
-    return resolved, tasks, method
-
-
-def sequence_mode(tasks):
-    """"paired" or "unpaired": what every task of the sequence is; mixed sequences are refused."""
-    modes = {task.mode for task in tasks}
-    if len(modes) > 1:
-        by_mode = {
-            mode: ", ".join(task.name for task in tasks if task.mode == mode) for mode in sorted(modes)
-        }
-        raise config_lib.InvalidConfig(
-            f"The sequence mixes paired tasks ({by_mode['paired']}) and unpaired tasks "
-            f"({by_mode['unpaired']}); one run learns tasks of one kind, so train them as two runs."
-        )
-    return modes.pop()
-
-
-def check_run_config(config):
-    """Refuses to resume a run made with other flags; True if the workdir holds a run."""
-    path = os.path.join(config.workdir, RUN_CONFIG)
-    if not os.path.exists(path):
-        return False
-    with open(path) as stream:
-        recorded = json.load(stream)
-    differences = [
-        f"--{name}={recorded.get(name)!r} (now {value!r})"
-        for name, value in dataclasses.asdict(config).items()
-        # A field the recorded run did not know (added since) cannot have differed.
-        if name in recorded and name not in config_lib.RESUMABLE_CHANGES and recorded[name] != value
-        and not _lowered_learning_rate(name, recorded[name], value)
-    ]
-    if differences:
-        raise ConfigMismatch(
-            f"{config.workdir} holds a run made with other flags ({'; '.join(differences)}): "
-            "run with the same flags to resume it, or choose another --workdir."
-        )
-    return True
-
-
-def _lowered_learning_rate(name, recorded, value):
-    # The one learning change a run may resume with: a lower --learning_rate, the
-    # way on after a loss became NaN or Inf (see `NonFiniteLoss`).
-    return name == "learning_rate" and isinstance(recorded, (int, float)) and 0 < value < recorded
-
-
-def check_or_write_run_config(config):
-    """Records the flags of a new run; refuses to resume a run made with other flags.
-
-    A resumed run with a lower --learning_rate records it, so that later resumes
-    use it (or a lower one) too.
-    """
-    path = os.path.join(config.workdir, RUN_CONFIG)
-    if not check_run_config(config) or load_json(path, {}).get("learning_rate") != config.learning_rate:
-        write_json_atomically(path, dataclasses.asdict(config))
 
 
 def prepare_data(tasks, config):
@@ -169,30 +94,14 @@ def make_optimizer(config, variables, policy):
 # ------------------------------------------------------------------- results bookkeeping
 
 
-def load_json(path, default):
-    if not os.path.exists(path):
-        return default
-    with open(path) as stream:
-        return json.load(stream)
-
-
-def empty_results(method, tasks, metric_names=evaluation.PAIRED_METRICS):
-    return {
-        "method": method.name,
-        "tasks": [task.name for task in tasks],
-        "metrics": {name: [] for name in metric_names},
-        "params": [],
-    }
-
-
 def record_stage(results, stage, scores, params, num_tasks):
     """Fills row `stage` of every metric matrix (None for tasks not learned yet); a
     score named `baseline_<metric>` fills results["baselines"][<metric>] alike."""
     for name, values in scores.items():
         row = list(values) + [None] * (num_tasks - len(values))
-        if name.startswith(evaluation.BASELINE_PREFIX):
+        if name.startswith(BASELINE_PREFIX):
             table = results.setdefault("baselines", {})
-            name = name[len(evaluation.BASELINE_PREFIX):]
+            name = name[len(BASELINE_PREFIX):]
         else:
             table = results["metrics"]
         matrix = table.setdefault(name, [])
@@ -213,36 +122,13 @@ def print_tables(results, stream=None):
     return text
 
 
-# ------------------------------------------------------------------------- checkpoints
-
-
-def task_checkpoint_prefix(workdir, task):
-    return os.path.join(workdir, "tasks", f"task_{task}", "generator")
-
-
-def save_task_generators(workdir, task, generators):
-    """The generators right after learning `task`: the teacher of task + 1, and what
-    evaluate.py reads to fill row `task` of the matrices."""
-    tf.train.Checkpoint(**generators.checkpoint_items()).write(task_checkpoint_prefix(workdir, task))
-
-
-def restore_task_generators(workdir, task, method, generator_config):
-    """The `TaskGenerators` saved after learning `task` (of an unpaired run: G, the
-    input -> target generator, which is saved under the same names)."""
-    generators = method.rebuild(task + 1, generator_config)
-    return _read_generators(generators, workdir, task)
+# ------------------------------------------------------- the generators after each task
 
 
 def restore_cycle_generators(workdir, task, method, generator_config):
     """Both generators (`CycleGenerators`) an unpaired run saved after learning `task`."""
     generators = CycleGenerators.rebuild(method, task + 1, generator_config)
-    return _read_generators(generators, workdir, task)
-
-
-def _read_generators(generators, workdir, task):
-    status = tf.train.Checkpoint(**generators.checkpoint_items()).read(task_checkpoint_prefix(workdir, task))
-    status.assert_existing_objects_matched()
-    return generators
+    return read_task_generators(generators, workdir, task)
 
 
 # -------------------------------------------------------------------------- task modes
@@ -266,13 +152,16 @@ class TaskSetup:
     checkpoint_items: dict
 
 
-class PairedMode:
-    """Paired tasks: pix2pix with a conditional PatchGAN on (input, output) pairs;
-    scored by L1, PSNR and SSIM against the ground truth."""
+class TaskMode:
+    """What a mode of the sequence is given; `PairedMode` and `UnpairedMode` each add
+    what one task of their kind trains and how it is scored:
 
-    name = "paired"
-    loss_names = LOSS_NAMES
-    metric_names = evaluation.PAIRED_METRICS
+    - `name`, `loss_names` (what the step returns), `metric_names` (what results.json
+      records);
+    - `restore_generators(task)`: the generators saved after learning `task`;
+    - `start_task(previous, task_index) -> TaskSetup`, inside `strategy.scope()`;
+    - `evaluate(generators, upto) -> {metric: [value of task j for j <= upto]}`.
+    """
 
     def __init__(self, config, tasks, method, strategy, policy, jit_compile):
         self.config = config
@@ -282,6 +171,15 @@ class PairedMode:
         self.policy = policy
         self.jit_compile = jit_compile
         self.generator_config = config_lib.generator_config(config)
+
+
+class PairedMode(TaskMode):
+    """Paired tasks: pix2pix with a conditional PatchGAN on (input, output) pairs;
+    scored by L1, PSNR and SSIM against the ground truth."""
+
+    name = "paired"
+    loss_names = LOSS_NAMES
+    metric_names = PAIRED_METRICS
 
     def restore_generators(self, task):
         return restore_task_generators(self.config.workdir, task, self.method, self.generator_config)
@@ -304,10 +202,10 @@ class PairedMode:
         return TaskSetup(student, step, generator_optimizer, items)
 
     def evaluate(self, generators, upto):
-        return evaluation.evaluate_paired(generators, self.tasks, self.config, upto)
+        return scores.evaluate_paired(generators, self.tasks, self.config, upto)
 
 
-class UnpairedMode(PairedMode):
+class UnpairedMode(TaskMode):
     """Unpaired tasks: CycleGAN (generators G and F grown alike by the method, two
     PatchGANs on single images, an image pool of 50 per discriminator); scored by
     Acc, the share of each task's outputs the sequence's domain classifier assigns
@@ -318,17 +216,18 @@ class UnpairedMode(PairedMode):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._classifier = None
+        self._classifier = None  # the sequence's domain classifier, loaded or trained on first use
 
     @property
     def metric_names(self):
         # Acc needs a classifier of at least two domains; a lone task has no score.
-        return evaluation.UNPAIRED_METRICS if len(self.tasks) > 1 else ()
+        return UNPAIRED_METRICS if len(self.tasks) > 1 else ()
 
     def restore_generators(self, task):
         return restore_cycle_generators(self.config.workdir, task, self.method, self.generator_config)
 
     def start_task(self, previous, task_index):
+        """Networks, optimizers, image pools and step of task `task_index`; call inside `strategy.scope()`."""
         config, method = self.config, self.method
         generators = CycleGenerators.start_task(method, previous, task_index, self.generator_config)
         input_discriminator = build_patch_discriminator(input_channels=3, ndf=config.ndf, name="input_discriminator")
@@ -357,8 +256,8 @@ class UnpairedMode(PairedMode):
         if not self.metric_names:
             return {}
         if self._classifier is None:
-            self._classifier = evaluation.sequence_classifier(self.tasks, self.config)
-        return evaluation.evaluate_unpaired(generators, self.tasks, self.config, upto, self._classifier)
+            self._classifier = domain_classifier.run_classifier(self.tasks, self.config)
+        return scores.evaluate_unpaired(generators, self.tasks, self.config, upto, self._classifier)
 
 
 MODES = {mode.name: mode for mode in (PairedMode, UnpairedMode)}
@@ -731,4 +630,4 @@ def settings_text(config, tasks, method, strategy, policy, jit_compile, lengths)
     ])
 
 
-__all__ = ["ConfigMismatch", "NonFiniteLoss", "prepare_config", "train", "print_tables", "format_duration"]
+__all__ = ["ConfigMismatch", "NonFiniteLoss", "prepare_config", "prepare_data", "train", "print_tables", "format_duration"]

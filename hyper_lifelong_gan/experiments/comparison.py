@@ -1,15 +1,15 @@
 """Every continual-learning method on one task sequence, side by side (paper Table 4).
 
-    python -m hyper_lifelong_gan.comparison                      # all 6 methods, built-in sequence
-    python -m hyper_lifelong_gan.comparison --methods=sft,hyper_lifelong_gan --quick   # smoke run
-    python -m hyper_lifelong_gan.comparison --tasks=cityscapes,maps,facades,edges2handbags \\
+    python -m hyper_lifelong_gan.experiments.comparison          # all 6 methods, built-in sequence
+    python -m hyper_lifelong_gan.experiments.comparison --methods=sft,hyper_lifelong_gan --quick   # smoke run
+    python -m hyper_lifelong_gan.experiments.comparison --tasks=cityscapes,maps,facades,edges2handbags \\
         --out_dir=runs/paper_comparison                          # the paper's sequence, paper sizes
 
-Each method trains through `trainer.train` in OUT_DIR/<method> (its results.json,
-checkpoints and TensorBoard logs are there). Running the same command again
-resumes an unfinished method where it stopped and skips finished ones, so the
-table can be rebuilt at no cost, e.g. after `evaluate.py` added Acc/FID to the
-results.json files (those rows then appear too).
+Each method trains through the trainer's public entry point, `trainer.train`, in
+OUT_DIR/<method> (its results.json, checkpoints and TensorBoard logs are there).
+Running the same command again resumes an unfinished method where it stopped and
+skips finished ones, so the table can be rebuilt at no cost, e.g. after
+`evaluate.py` added Acc/FID to the results.json files (those rows then appear too).
 
 The table (OUT_DIR/comparison.md and .json, also printed) has one column per
 method and per metric the mean over all tasks after the last task, the mean
@@ -45,12 +45,12 @@ if __name__ == "__main__":  # before TensorFlow is imported (by the methods, bel
 
     cli.quiet_tensorflow(sys.argv)
 
+from hyper_lifelong_gan import cli  # noqa: E402
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
+from hyper_lifelong_gan.experiments.method_facts import TABLE_4_ORDER as METHOD_ORDER  # noqa: E402
 from hyper_lifelong_gan.methods import METHODS  # noqa: E402
 from hyper_lifelong_gan.metrics import report  # noqa: E402
-
-# The paper's Table 4 column order (Hyper-Full, Hyper-LifelongGAN, SFT, Full, LifelongGAN++, PiggybackGAN).
-METHOD_ORDER = ("hyper_full", "hyper_lifelong_gan", "sft", "full", "lifelong_gan_pp", "piggyback")
+from hyper_lifelong_gan.metrics.facts import DECIMALS, HIGHER_IS_BETTER, PERCENT_METRICS  # noqa: E402
 DEFAULT_OUT_DIR = "runs/comparison"
 QUICK_OUT_DIR = "runs/comparison_quick"
 DEFAULT_TOY_STEPS_PER_TASK = 300
@@ -60,8 +60,6 @@ QUICK_OVERRIDES = dict(
 )
 # Rows, in the paper's order (Acc, FID first) then the reconstruction metrics.
 METRIC_ORDER = ("acc", "fid", "fid_classifier", "l1", "psnr", "ssim")
-HIGHER_IS_BETTER = {"acc": True, "fid": False, "fid_classifier": False, "l1": False, "psnr": True, "ssim": True}
-DECIMALS = {"acc": 2, "fid": 2, "fid_classifier": 2, "l1": 4, "psnr": 2, "ssim": 4}
 MISSING = "-"
 
 
@@ -95,10 +93,10 @@ def method_config(config, method, out_dir):
 
 
 def _finished(workdir, num_tasks):
-    from hyper_lifelong_gan.training import trainer
+    from hyper_lifelong_gan import workdir as workdir_lib
 
-    progress = trainer.load_json(os.path.join(workdir, trainer.PROGRESS), {"completed_tasks": 0})
-    return progress["completed_tasks"] >= num_tasks and os.path.exists(os.path.join(workdir, trainer.RESULTS))
+    progress = workdir_lib.load_json(os.path.join(workdir, workdir_lib.PROGRESS), {"completed_tasks": 0})
+    return progress["completed_tasks"] >= num_tasks and os.path.exists(os.path.join(workdir, workdir_lib.RESULTS))
 
 
 def default_parallel():
@@ -134,10 +132,11 @@ def run_methods(config, methods, out_dir, log_stream=None, parallel=1):
 
     Returns {method: {"results": results dict, "status": "trained" | "skipped",
     "seconds": wall time of this invocation}}, in the order of `methods`. A finished
-    run made with other flags is refused (`trainer.ConfigMismatch`), as `train.py` would.
+    run made with other flags is refused (`workdir.ConfigMismatch`), as `train.py` would.
     """
     import keras
 
+    from hyper_lifelong_gan import workdir as workdir_lib
     from hyper_lifelong_gan.training import trainer
 
     def say(text):
@@ -145,10 +144,10 @@ def run_methods(config, methods, out_dir, log_stream=None, parallel=1):
 
     runs, pending = {}, []
     for method in methods:
-        prepared, tasks, _ = trainer.prepare_config(method_config(config, method, out_dir))
+        prepared, tasks, _ = workdir_lib.prepare_config(method_config(config, method, out_dir))
         if _finished(prepared.workdir, len(tasks)):
-            trainer.check_or_write_run_config(prepared)
-            results = trainer.load_json(os.path.join(prepared.workdir, trainer.RESULTS), None)
+            workdir_lib.check_or_write_run_config(prepared)
+            results = workdir_lib.load_json(os.path.join(prepared.workdir, workdir_lib.RESULTS), None)
             runs[method] = {"results": results, "status": "skipped", "seconds": 0.0}
             say(f"{method}: finished in {prepared.workdir}, skipped.")
         else:
@@ -265,7 +264,7 @@ def format_cell(row, value):
     if row == "params":
         return f"{value:,} ({value / 1e6:.2f}M)"
     metric = row[: -len("_forgetting")] if row.endswith("_forgetting") else row
-    if metric in report.PERCENT_METRICS:
+    if metric in PERCENT_METRICS:
         value *= 100.0
     return f"{value:+.{DECIMALS[metric]}f}" if row.endswith("_forgetting") else f"{value:.{DECIMALS[metric]}f}"
 
@@ -325,7 +324,6 @@ def compare(config, methods=METHOD_ORDER, out_dir=DEFAULT_OUT_DIR, log_stream=No
 
 # --------------------------------------------------------------------------- the CLI
 
-_CHOICES = config_lib.CHOICES
 # Set per method by the comparison itself.
 _NOT_FLAGS = ("method", "workdir")
 
@@ -356,33 +354,20 @@ def define_flags(flag_values=None):
         "Smoke run: " + ", ".join(f"{k}={v}" for k, v in QUICK_OVERRIDES.items()) + " (explicit flags win).",
         flag_values=flag_values,
     )
-    for field in dataclasses.fields(config_lib.TrainConfig):
-        if field.name in _NOT_FLAGS:
-            continue
-        help_text = field.metadata["help"] + " Default: the trainer's"
+
+    def help_text(field):
+        text = field.metadata["help"] + " Default: the trainer's"
         if field.name == "steps_per_task":
-            help_text += f", except {DEFAULT_TOY_STEPS_PER_TASK} on the built-in sequence (see the module docstring)"
-        help_text += "."
-        if field.name in _CHOICES:
-            flags.DEFINE_enum(field.name, None, _CHOICES[field.name], help_text, flag_values=flag_values)
-        elif field.type in (bool, "bool"):
-            flags.DEFINE_boolean(field.name, None, help_text, flag_values=flag_values)
-        elif field.type in (int, "int"):
-            flags.DEFINE_integer(field.name, None, help_text, flag_values=flag_values)
-        elif field.type in (float, "float"):
-            flags.DEFINE_float(field.name, None, help_text, flag_values=flag_values)
-        else:
-            flags.DEFINE_string(field.name, None, help_text, flag_values=flag_values)
+            text += f", except {DEFAULT_TOY_STEPS_PER_TASK} on the built-in sequence (see the module docstring)"
+        return text + "."
+
+    cli.define_config_flags(flag_values, skip=_NOT_FLAGS, default=lambda field: None, help_text=help_text)
     return flag_values
 
 
 def config_from_flags(flag_values):
     """The TrainConfig the flags describe: the trainer's defaults, then --quick, then explicit flags."""
-    values = dict(QUICK_OVERRIDES) if flag_values.quick else {}
-    for field in dataclasses.fields(config_lib.TrainConfig):
-        if field.name not in _NOT_FLAGS and flag_values[field.name].value is not None:
-            values[field.name] = flag_values[field.name].value
-    return config_lib.TrainConfig(**values)
+    return cli.config_from_flags(flag_values, skip=_NOT_FLAGS, base=QUICK_OVERRIDES if flag_values.quick else None)
 
 
 def main(argv):
@@ -416,4 +401,4 @@ if __name__ == "__main__":
     from absl import app
 
     FLAGS = define_flags()
-    app.run(main, flags_parser=cli.flags_parser("python -m hyper_lifelong_gan.comparison"))
+    app.run(main, flags_parser=cli.flags_parser("python -m hyper_lifelong_gan.experiments.comparison"))

@@ -1,7 +1,7 @@
 """Paper Table 5: generator parameters after task 1, after task 2 and added per task.
 
-    python -m hyper_lifelong_gan.parameter_table                 # prints it, writes runs/parameter_table.{md,json}
-    python -m hyper_lifelong_gan.parameter_table --out_dir=/tmp  # elsewhere
+    python -m hyper_lifelong_gan.experiments.parameter_table                 # prints it, writes runs/parameter_table.{md,json}
+    python -m hyper_lifelong_gan.experiments.parameter_table --out_dir=/tmp  # elsewhere
 
 Every count comes from building each method's generators at the paper's size
 (ResNet-6, ngf 64, K 7, z 64, hidden 64) through `method.start_task`, exactly as
@@ -18,18 +18,10 @@ printing a second, identical table.
 import os
 
 from hyper_lifelong_gan import config as config_lib
+from hyper_lifelong_gan.experiments.method_facts import PAPER_LABELS
+from hyper_lifelong_gan.experiments.method_facts import TABLE_5_ORDER
 from hyper_lifelong_gan.methods import get_method
 from hyper_lifelong_gan.metrics import report
-
-# The paper's column order and names.
-METHOD_LABELS = {
-    "hyper_full": "Hyper-Full",
-    "hyper_lifelong_gan": "Hyper-LifelongGAN",
-    "full": "Full",
-    "lifelong_gan_pp": "LifelongGAN++",
-    "piggyback": "PiggybackGAN",
-    "sft": "SFT",
-}
 
 # Paper Table 5 (unpaired generation, one generator), in millions.
 PAPER_TABLE_5 = {
@@ -90,7 +82,7 @@ def compare_with_paper(method_name, counts):
         note = None
         if f"{ours:.2f}" != f"{paper:.2f}":
             note = (
-                f"{METHOD_LABELS[method_name]}, {CELL_LABELS[cell].lower()}: {counts[cell]:,} = "
+                f"{PAPER_LABELS[method_name]}, {CELL_LABELS[cell].lower()}: {counts[cell]:,} = "
                 f"{ours:.2f}M here (exactly {ours:.6f}M), {paper:.2f}M in the paper "
                 f"(difference {difference:+.4f}M, "
                 f"{'within' if abs(difference) <= TOLERANCE_MILLIONS + 1e-9 else 'OUTSIDE'} "
@@ -110,7 +102,7 @@ def compare_with_paper(method_name, counts):
     return cells
 
 
-def parameter_table(methods=tuple(METHOD_LABELS), configs=None):
+def parameter_table(methods=TABLE_5_ORDER, configs=None):
     """Table 5 for every setting, computed by building the models.
 
     Args:
@@ -132,7 +124,7 @@ def parameter_table(methods=tuple(METHOD_LABELS), configs=None):
         same_as = next((name for config, name, _ in computed if config == generator_config), None)
         if same_as is None:
             rows = {
-                name: {"label": METHOD_LABELS[name], **compare_with_paper(name, count_method(name, generator_config))}
+                name: {"label": PAPER_LABELS[name], **compare_with_paper(name, count_method(name, generator_config))}
                 for name in methods
             }
             computed.append((generator_config, setting, rows))

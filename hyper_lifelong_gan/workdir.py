@@ -1,0 +1,185 @@
+"""The run folder (a `--workdir`): what a run writes there and how it is read back.
+
+The trainer writes a run folder, and evaluate.py, translate.py, export.py and the
+experiment commands read it, all through this module:
+
+    run_config.json     the run's resolved flags (`check_or_write_run_config`)
+    progress.json       {"completed_tasks": n}
+    results.json        the continual-learning matrices (`empty_results`)
+    tasks/task_<i>/     the generators saved after learning task i
+                        (`save_task_generators`, `restore_task_generators`)
+
+JSON files are written atomically (`write_json_atomically`): a crash never leaves
+half a file. `prepare_config` turns the flags (given, or recorded in
+run_config.json) into the run they describe: the resolved config, its tasks and
+its method.
+"""
+
+import dataclasses
+import json
+import os
+
+import tensorflow as tf
+
+from datasets import builtin_tasks
+from datasets import tasks as task_registry
+from hyper_lifelong_gan import config as config_lib
+from hyper_lifelong_gan.methods import get_method
+from hyper_lifelong_gan.metrics.facts import PAIRED_METRICS
+
+RUN_CONFIG = "run_config.json"
+RESULTS = "results.json"
+PROGRESS = "progress.json"
+
+
+class ConfigMismatch(config_lib.InvalidConfig):
+    """The workdir holds a run made with other flags."""
+
+
+# -------------------------------------------------------------------------- JSON files
+
+
+def load_json(path, default):
+    """The JSON contents of `path`, or `default` where there is no such file."""
+    if not os.path.exists(path):
+        return default
+    with open(path) as stream:
+        return json.load(stream)
+
+
+def write_json_atomically(path, payload):
+    """Writes JSON so that a crash never leaves a half-written file behind."""
+    temporary = f"{path}.tmp"
+    with open(temporary, "w") as stream:
+        json.dump(payload, stream, indent=2)
+        stream.write("\n")
+    os.replace(temporary, path)
+
+
+def empty_results(method, tasks, metric_names=PAIRED_METRICS):
+    """The results.json of a run that has learned nothing yet."""
+    return {
+        "method": method.name,
+        "tasks": [task.name for task in tasks],
+        "metrics": {name: [] for name in metric_names},
+        "params": [],
+    }
+
+
+# ------------------------------------------------------------------ the run's config
+
+
+def prepare_config(config):
+    """The run a `TrainConfig` describes: validates the flags, parses the task list and
+    fills the size defaults.
+
+    Returns:
+        (resolved, tasks, method): the config with every default filled (sizes,
+        schedule, workdir), `mode` set to what the tasks are ("paired" or
+        "unpaired") and the lengths in canonical form; the `datasets.tasks.Task`s
+        in training order; the `ContinualMethod`.
+
+    Raises:
+        config.InvalidConfig: a flag value the run cannot use (one sentence).
+        datasets.tasks.DatasetError: an unknown task.
+    """
+    config_lib.validate(config)
+    method = get_method(config.method)  # fails early with the list of valid names
+    if not config.tasks:
+        builtin = builtin_tasks.UNPAIRED_TASKS if config.mode == "unpaired" else builtin_tasks.PAIRED_TASKS
+        config = dataclasses.replace(config, tasks=",".join(builtin))
+    tasks = task_registry.parse_tasks(config.tasks)
+    mode = sequence_mode(tasks)
+    if config.mode not in ("auto", mode):
+        raise config_lib.InvalidConfig(
+            f"--mode={config.mode} does not fit the tasks {config.tasks}, which are {mode}; "
+            "leave --mode at auto when naming --tasks."
+        )
+    toy = all(task.name.startswith("toy_") for task in tasks)
+    resolved = dataclasses.replace(config_lib.resolve(config, toy=toy), mode=mode)
+    config_lib.check_schedule(resolved, len(tasks))
+    resolved = config_lib.canonical_lengths(resolved)
+    config_lib.validate(resolved)  # the filled sizes too
+    return resolved, tasks, method
+
+
+def sequence_mode(tasks):
+    """"paired" or "unpaired": what every task of the sequence is; mixed sequences are refused."""
+    modes = {task.mode for task in tasks}
+    if len(modes) > 1:
+        by_mode = {
+            mode: ", ".join(task.name for task in tasks if task.mode == mode) for mode in sorted(modes)
+        }
+        raise config_lib.InvalidConfig(
+            f"The sequence mixes paired tasks ({by_mode['paired']}) and unpaired tasks "
+            f"({by_mode['unpaired']}); one run learns tasks of one kind, so train them as two runs."
+        )
+    return modes.pop()
+
+
+def check_run_config(config):
+    """Refuses to resume a run made with other flags; True if the workdir holds a run."""
+    path = os.path.join(config.workdir, RUN_CONFIG)
+    if not os.path.exists(path):
+        return False
+    with open(path) as stream:
+        recorded = json.load(stream)
+    differences = [
+        f"--{name}={recorded.get(name)!r} (now {value!r})"
+        for name, value in dataclasses.asdict(config).items()
+        # A field the recorded run did not know (added since) cannot have differed.
+        if name in recorded and name not in config_lib.RESUMABLE_CHANGES and recorded[name] != value
+        and not _lowered_learning_rate(name, recorded[name], value)
+    ]
+    if differences:
+        raise ConfigMismatch(
+            f"{config.workdir} holds a run made with other flags ({'; '.join(differences)}): "
+            "run with the same flags to resume it, or choose another --workdir."
+        )
+    return True
+
+
+def _lowered_learning_rate(name, recorded, value):
+    # The one learning change a run may resume with: a lower --learning_rate, the
+    # way on after a loss became NaN or Inf (`trainer.NonFiniteLoss`).
+    return name == "learning_rate" and isinstance(recorded, (int, float)) and 0 < value < recorded
+
+
+def check_or_write_run_config(config):
+    """Records the flags of a new run; refuses to resume a run made with other flags.
+
+    A resumed run with a lower --learning_rate records it, so that later resumes
+    use it (or a lower one) too.
+    """
+    path = os.path.join(config.workdir, RUN_CONFIG)
+    if not check_run_config(config) or load_json(path, {}).get("learning_rate") != config.learning_rate:
+        write_json_atomically(path, dataclasses.asdict(config))
+
+
+# ------------------------------------------------------------ generators after each task
+
+
+def task_checkpoint_prefix(workdir, task):
+    """The checkpoint prefix of the generators saved after learning task `task` (0-based)."""
+    return os.path.join(workdir, "tasks", f"task_{task}", "generator")
+
+
+def save_task_generators(workdir, task, generators):
+    """The generators right after learning `task`: the teacher of task + 1, and what
+    evaluate.py reads to fill row `task` of the matrices."""
+    tf.train.Checkpoint(**generators.checkpoint_items()).write(task_checkpoint_prefix(workdir, task))
+
+
+def restore_task_generators(workdir, task, method, generator_config):
+    """The `TaskGenerators` saved after learning `task` (of an unpaired run: G, the
+    input -> target generator, which is saved under the same names)."""
+    generators = method.rebuild(task + 1, generator_config)
+    return read_task_generators(generators, workdir, task)
+
+
+def read_task_generators(generators, workdir, task):
+    """Reads the generators saved after learning `task` into `generators` (built alike,
+    e.g. both generators of an unpaired run); every saved object must match."""
+    status = tf.train.Checkpoint(**generators.checkpoint_items()).read(task_checkpoint_prefix(workdir, task))
+    status.assert_existing_objects_matched()
+    return generators

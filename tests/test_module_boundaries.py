@@ -1,0 +1,114 @@
+"""Who may import whom: the evaluation package never imports the training package,
+and the package's modules import each other without a circle."""
+
+import ast
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACKAGE = "hyper_lifelong_gan"
+EVALUATION_MODULES = ("generation", "scores", "classifier", "runs", "reports", "outputs", "command")
+
+
+def test_the_evaluation_package_imports_no_training_module():
+    imports = "; ".join(f"import {PACKAGE}.evaluation.{name}" for name in EVALUATION_MODULES)
+    code = (
+        f"import sys; {imports}; "
+        f"loaded = sorted(m for m in sys.modules if m.startswith('{PACKAGE}.training')); "
+        "print(loaded); assert not loaded, loaded"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def _module_name(path):
+    relative = os.path.relpath(path, ROOT)[: -len(".py")].replace(os.sep, ".")
+    return relative[: -len(".__init__")] if relative.endswith(".__init__") else relative
+
+
+def _top_level_imports(path, name):
+    """The modules of this repository that `path` imports when it is imported (imports
+    inside functions run later, and only where called, so they are left out)."""
+    tree = ast.parse(open(path).read())
+    package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + [base]).strip(".")
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _import_graph():
+    modules = {}
+    for folder in (PACKAGE, "datasets"):
+        for directory, _, files in os.walk(os.path.join(ROOT, folder)):
+            for file in files:
+                if file.endswith(".py"):
+                    path = os.path.join(directory, file)
+                    modules[_module_name(path)] = path
+    graph = {}
+    for name, path in modules.items():
+        targets = set()
+        for imported in _top_level_imports(path, name):
+            # `import a.b.c` also runs a and a.b; keep each module of this repository.
+            parts = imported.split(".")
+            targets.update(".".join(parts[:i]) for i in range(1, len(parts) + 1)
+                           if ".".join(parts[:i]) in modules)
+        # A package runs before its modules: a module's own packages are no edge of a circle.
+        graph[name] = {target for target in targets if not (name + ".").startswith(target + ".")}
+    return graph
+
+
+def _circle(graph):
+    """One import circle of `graph` as a list of modules, or None."""
+    state = {}
+
+    def visit(node, path):
+        state[node] = "open"
+        for target in sorted(graph[node]):
+            if state.get(target) == "open":
+                return path[path.index(target):] + [target]
+            if target not in state:
+                found = visit(target, path + [target])
+                if found:
+                    return found
+        state[node] = "done"
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node, [node])
+            if found:
+                return found
+    return None
+
+
+def test_the_graph_finds_a_circle_when_there_is_one():
+    assert _circle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _circle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_module_level_import_circle_among_the_upper_half():
+    graph = _import_graph()
+    upper = {name: targets for name, targets in graph.items()
+             if name == PACKAGE or name.startswith(f"{PACKAGE}.")
+             and not name.startswith((f"{PACKAGE}.layers", f"{PACKAGE}.models", f"{PACKAGE}.methods"))}
+    assert f"{PACKAGE}.workdir" in upper and f"{PACKAGE}.evaluation.scores" in upper
+    restricted = {name: {t for t in targets if t in upper} for name, targets in upper.items()}
+    assert _circle(restricted) is None, " -> ".join(_circle(restricted))
+
+
+def test_evaluation_modules_do_not_name_the_training_package():
+    for name in EVALUATION_MODULES + ("__init__",):
+        with open(os.path.join(ROOT, PACKAGE, "evaluation", f"{name}.py")) as stream:
+            assert f"{PACKAGE}.training" not in stream.read(), name
