@@ -41,7 +41,7 @@ from etils import epath
 from datasets import builtin_tasks, pix2pix, user_folders
 from datasets.errors import DatasetError, unavailable_error
 from datasets.tasks import A_TO_B, Task
-from hyper_lifelong_gan.training.run_control import exclusive
+from hyper_lifelong_gan.locks import exclusive
 
 AUTOTUNE = tf.data.AUTOTUNE
 # pix2pix loads 286-px images and crops 256 px: scale up by 286/256 (~1.12).

@@ -5,7 +5,7 @@
     outputs = trained.translate(images, task="toy_edges2bags")          # [-1, 1] in and out
 
 The generators are those `evaluate.py` reads (`<workdir>/tasks/task_i/generator`,
-restored by `workdir.restore_task_generators` / the trainer's `restore_cycle_generators`)
+restored by `workdir.restore_task_generators` / `workdir.restore_cycle_generators`)
 and the noise is the evaluation's fixed z (`evaluation.generation.eval_z`), so the
 outputs of a run's test inputs are exactly the ones its L1/PSNR/SSIM were measured
 on.
@@ -36,7 +36,6 @@ from hyper_lifelong_gan.evaluation.generation import eval_z, generate
 from hyper_lifelong_gan.evaluation.runs import EvaluationError, Run, load_run
 from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.serving_choices import DIRECTIONS, FITS
-from hyper_lifelong_gan.training import trainer
 from hyper_lifelong_gan.training.logging_utils import Progress
 
 # Height and width must be divisible by this (the generator downsamples twice).
@@ -194,7 +193,7 @@ def load_trained(workdir, stage=None, direction="forward"):
     stage = check_stage(run, stage)
     generator_config = config_lib.generator_config(run.config)
     if run.config.mode == "unpaired":
-        cycle = trainer.restore_cycle_generators(workdir, stage - 1, run.method, generator_config)
+        cycle = workdir_lib.restore_cycle_generators(workdir, stage - 1, run.method, generator_config)
         z = eval_z(cycle)
         generators = cycle.forward if direction == "forward" else cycle.inverse
     else:

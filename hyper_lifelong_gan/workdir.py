@@ -24,7 +24,7 @@ import tensorflow as tf
 from datasets import builtin_tasks
 from datasets import tasks as task_registry
 from hyper_lifelong_gan import config as config_lib
-from hyper_lifelong_gan.methods import get_method
+from hyper_lifelong_gan.methods import CycleGenerators, get_method
 from hyper_lifelong_gan.metrics.facts import PAIRED_METRICS
 
 RUN_CONFIG = "run_config.json"
@@ -174,6 +174,12 @@ def restore_task_generators(workdir, task, method, generator_config):
     """The `TaskGenerators` saved after learning `task` (of an unpaired run: G, the
     input -> target generator, which is saved under the same names)."""
     generators = method.rebuild(task + 1, generator_config)
+    return read_task_generators(generators, workdir, task)
+
+
+def restore_cycle_generators(workdir, task, method, generator_config):
+    """Both generators (`CycleGenerators`) an unpaired run saved after learning `task`."""
+    generators = CycleGenerators.rebuild(method, task + 1, generator_config)
     return read_task_generators(generators, workdir, task)
 
 

@@ -1,5 +1,5 @@
-"""Who may import whom: the evaluation package never imports the training package,
-and the package's modules import each other without a circle."""
+"""Who may import whom: neither the evaluation package nor the datasets package
+imports the training package, and no modules import each other in a circle."""
 
 import ast
 import os
@@ -112,3 +112,16 @@ def test_evaluation_modules_do_not_name_the_training_package():
     for name in EVALUATION_MODULES + ("__init__",):
         with open(os.path.join(ROOT, PACKAGE, "evaluation", f"{name}.py")) as stream:
             assert f"{PACKAGE}.training" not in stream.read(), name
+
+
+def test_no_module_level_import_circle_anywhere():
+    graph = _import_graph()
+    assert "datasets.pipeline" in graph and f"{PACKAGE}.layers.task_selection" in graph
+    assert _circle(graph) is None, " -> ".join(_circle(graph))
+
+
+def test_datasets_import_nothing_of_the_training_package():
+    graph = _import_graph()
+    for name, targets in graph.items():
+        if name.startswith("datasets"):
+            assert not [t for t in targets if t.startswith(f"{PACKAGE}.training")], name

@@ -2,6 +2,7 @@
 
 from hyper_lifelong_gan.config import InvalidConfig
 from hyper_lifelong_gan.methods.base import ContinualMethod, TaskGenerators, set_task_seed
+from hyper_lifelong_gan.methods.cycle_generators import CycleGenerators
 from hyper_lifelong_gan.methods.hyper_lifelong_gan import HyperLifelongGAN
 from hyper_lifelong_gan.methods.lifelong_gan_pp import LifelongGANPlusPlus
 from hyper_lifelong_gan.methods.piggyback import PiggybackGAN
@@ -21,4 +22,4 @@ def get_method(name):
     return METHODS[name]()
 
 
-__all__ = ["METHODS", "ContinualMethod", "TaskGenerators", "get_method", "set_task_seed"]
+__all__ = ["METHODS", "ContinualMethod", "CycleGenerators", "TaskGenerators", "get_method", "set_task_seed"]

@@ -13,19 +13,18 @@ at once; should something swallow it, the flag is still set and the next check
 stops the run. A second Ctrl-C stops the process at once (status 130): every file
 of a run is written atomically, so the run resumes from its last checkpoint.
 
-Locks. `fcntl.flock` on a lock file: the kernel releases it when the process
-ends, however it ends, so a lock left by a killed process is simply taken over.
+Locks. The workdir lock refuses a second training process on the same folder;
+the lock primitives (`fcntl.flock`, released by the kernel however the holder
+ends) are in `hyper_lifelong_gan.locks`.
 """
 
 import contextlib
-import errno
-import fcntl
 import os
 import signal
 import threading
-import time
 
 from hyper_lifelong_gan import config as config_lib
+from hyper_lifelong_gan import locks
 
 INTERRUPTED_STATUS = 130  # the shell's status for a command stopped by Ctrl-C
 WORKDIR_LOCK = ".lock"
@@ -105,38 +104,6 @@ INTERRUPT = InterruptFlag()
 # ------------------------------------------------------------------------------ locks
 
 
-def _read_pid(fd):
-    for _ in range(20):  # the holder writes its pid right after taking the lock
-        os.lseek(fd, 0, os.SEEK_SET)
-        text = os.read(fd, 64).decode(errors="replace").strip()
-        if text:
-            return text
-        time.sleep(0.01)
-    return "unknown"
-
-
-def _write_pid(fd):
-    os.ftruncate(fd, 0)
-    os.lseek(fd, 0, os.SEEK_SET)
-    os.write(fd, f"{os.getpid()}\n".encode())
-
-
-def _open_lock(path):
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-
-
-def _try_lock(fd):
-    """Takes the exclusive lock of `fd` if it is free; False if another process holds it."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as error:
-        if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            raise
-        return False
-    return True
-
-
 @contextlib.contextmanager
 def workdir_lock(workdir):
     """Holds WORKDIR/.lock for the block; another live holder is refused in one sentence.
@@ -144,34 +111,14 @@ def workdir_lock(workdir):
     Raises:
         WorkdirBusy: another process holds the lock.
     """
-    fd = _open_lock(os.path.join(workdir, WORKDIR_LOCK))
+    fd = locks.open_lock(os.path.join(workdir, WORKDIR_LOCK))
     try:
-        if not _try_lock(fd):
+        if not locks.try_lock(fd):
             raise WorkdirBusy(
-                f"{workdir} is in use by another training process (pid {_read_pid(fd)}); wait for it "
+                f"{workdir} is in use by another training process (pid {locks.read_pid(fd)}); wait for it "
                 "to finish (or stop it), or choose another --workdir."
             )
-        _write_pid(fd)
+        locks.write_pid(fd)
         yield
     finally:
         os.close(fd)  # releases the lock
-
-
-@contextlib.contextmanager
-def exclusive(path, waiting_message=None, stream=None):
-    """Holds the lock file `path` for the block, waiting for another holder to finish.
-
-    `waiting_message(pid)`, if given, is printed once when the lock is busy.
-    """
-    fd = _open_lock(path)
-    try:
-        if not _try_lock(fd):
-            if waiting_message is not None:
-                import sys
-
-                print(waiting_message(_read_pid(fd)), file=stream or sys.stderr, flush=True)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        _write_pid(fd)
-        yield
-    finally:
-        os.close(fd)

@@ -29,7 +29,7 @@ from datasets import pipeline, prepare
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.evaluation import classifier as domain_classifier
 from hyper_lifelong_gan.evaluation import scores
-from hyper_lifelong_gan.methods import set_task_seed
+from hyper_lifelong_gan.methods import CycleGenerators, set_task_seed
 from hyper_lifelong_gan.methods.base import weights_trackable
 from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.metrics.facts import BASELINE_PREFIX, PAIRED_METRICS, UNPAIRED_METRICS
@@ -39,10 +39,11 @@ from hyper_lifelong_gan.training.logging_utils import Progress, StepCostModel, f
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
 from hyper_lifelong_gan.training.run_control import INTERRUPT, TrainingInterrupted, workdir_lock
 from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
-from hyper_lifelong_gan.training.unpaired_steps import CycleGenerators, UnpairedTaskStep
+from hyper_lifelong_gan.training.unpaired_steps import UnpairedTaskStep
 from hyper_lifelong_gan.workdir import (  # noqa: F401 (ConfigMismatch, prepare_config: the trainer's too)
     PROGRESS, RESULTS, ConfigMismatch, check_or_write_run_config, check_run_config, empty_results, load_json,
-    prepare_config, read_task_generators, restore_task_generators, save_task_generators, write_json_atomically,
+    prepare_config, restore_cycle_generators, restore_task_generators, save_task_generators,
+    write_json_atomically,
 )
 
 
@@ -120,15 +121,6 @@ def print_tables(results, stream=None):
     text = "\n\n".join(lines)
     print(text, file=stream, flush=True)
     return text
-
-
-# ------------------------------------------------------- the generators after each task
-
-
-def restore_cycle_generators(workdir, task, method, generator_config):
-    """Both generators (`CycleGenerators`) an unpaired run saved after learning `task`."""
-    generators = CycleGenerators.rebuild(method, task + 1, generator_config)
-    return read_task_generators(generators, workdir, task)
 
 
 # -------------------------------------------------------------------------- task modes

@@ -1,4 +1,5 @@
-"""Unpaired (CycleGAN) tasks: the generator pair and one optimisation step."""
+"""Unpaired (CycleGAN) tasks: one optimisation step (the generator pair is
+`methods.CycleGenerators`)."""
 
 import tensorflow as tf
 
@@ -11,64 +12,6 @@ LOSS_NAMES = ("g_total", "g_adversarial", "cycle", "identity", "distillation", "
 # identity term at 0.5 * lambda.
 CYCLE_WEIGHT = 10.0
 IDENTITY_WEIGHT = 0.5
-
-
-class CycleGenerators:
-    """The two generators of an unpaired task sequence, each a `TaskGenerators`.
-
-    `forward` (G) maps the input domain to the target domain, the task's direction
-    (photo -> painting); `inverse` (F) maps back. The method grows both alike per
-    task (hyper layers, task slots, separate models...). Towards the rest of the
-    code the pair stands for G: calling it, `models`, `num_tasks` and
-    `count_params` are G's, so evaluation and parameter counts (paper Table 5
-    counts one generator) see the generator that performs the tasks; F exists for
-    training and is checkpointed beside it.
-    """
-
-    def __init__(self, forward, inverse):
-        self.forward = forward
-        self.inverse = inverse
-
-    @classmethod
-    def start_task(cls, method, previous, task, generator_config):
-        """Both generators grown from `previous` (a `CycleGenerators` or None) for `task`."""
-        return cls(
-            method.start_task(previous.forward if previous else None, task, generator_config),
-            method.start_task(previous.inverse if previous else None, task, generator_config),
-        )
-
-    @classmethod
-    def rebuild(cls, method, num_tasks, generator_config):
-        """Empty generators with the structure after `num_tasks` tasks (to restore into)."""
-        generators = None
-        for task in range(num_tasks):
-            generators = cls.start_task(method, generators, task, generator_config)
-        return generators
-
-    @property
-    def models(self):
-        return self.forward.models
-
-    @property
-    def num_tasks(self):
-        return self.forward.num_tasks
-
-    def __call__(self, inputs, task, z, training=False):
-        return self.forward(inputs, task=task, z=z, training=training)
-
-    def count_params(self):
-        """Parameters of the input -> target generator(s) serving all tasks (Table 5)."""
-        return self.forward.count_params()
-
-    def trainable_variables(self, method, task):
-        return method.trainable_variables(self.forward, task) + method.trainable_variables(self.inverse, task)
-
-    def checkpoint_items(self):
-        """G's items under the names a paired run uses (so whatever restores a run's
-        generator reads G), F's prefixed with `inverse_`."""
-        items = dict(self.forward.checkpoint_items())
-        items.update({f"inverse_{name}": model for name, model in self.inverse.checkpoint_items().items()})
-        return items
 
 
 class UnpairedTaskStep(TaskStep):
