@@ -7,10 +7,10 @@ Three tables:
 
 1. Distillation: the hyper step at task 1, 2, 4 and 10 (task t distils t - 1
    earlier tasks) with exact distillation (eq. 10, every earlier task in every
-   step) and with sampled distillation (--distill_tasks_per_step=1, alone and
-   with --distill_scale=0.5), each relative to task 1, with each case's peak
-   memory. The sampled cases are skipped, with a note, where TrainConfig has no
-   such fields.
+   step; also --distill_batched) and with sampled distillation
+   (--distill_tasks_per_step=1, alone and with --distill_scale=0.5), each
+   relative to task 1, with each case's peak memory. A variant is skipped, with
+   a note, where TrainConfig has no such field.
 2. Against plain Keras: the project's conventional (--method=full) and hyper
    steps beside a pix2pix step written with stock Keras layers at the same sizes
    (Conv2D with zero padding, GroupNormalization(groups=-1) as instance norm,
@@ -22,7 +22,8 @@ Three tables:
 
 Speed: every case is built in this process and the cases are timed in turns
 (--rounds rounds of --steps steps each, after warm-up), so a load change on a
-shared machine hits them all alike; a case's time is its median round. Memory:
+shared machine hits them all alike; a case's time is its fastest round (the
+median round is printed beside it). Memory:
 every case runs again in a fresh subprocess (a process's peak resident memory
 only ever grows), which reports its peak RSS (VmHWM) and that peak minus the
 peak after building the models and before the first step; on GPU the peak of
@@ -31,12 +32,14 @@ tf.config.experimental.get_memory_info instead. --nomemory skips it.
 
 import dataclasses
 import json
+import random
 import os
 import resource
 import statistics
 import subprocess
 import sys
 import time
+import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -59,8 +62,8 @@ flags.DEFINE_integer("ngf", 32, "Generator width.")
 flags.DEFINE_integer("n_blocks", 6, "Residual blocks.")
 flags.DEFINE_integer("ndf", 64, "Discriminator width.")
 flags.DEFINE_integer("batch_size", 8, "Batch size.")
-flags.DEFINE_integer("steps", 4, "Timed steps per case and round.")
-flags.DEFINE_integer("rounds", 3, "Rounds; a case's time is its median round.")
+flags.DEFINE_integer("steps", 2, "Timed steps per case and round.")
+flags.DEFINE_integer("rounds", 10, "Rounds; a case's time is its fastest round.")
 flags.DEFINE_integer("warmup", 2, "Untimed steps per case before the first round.")
 flags.DEFINE_list("tables", "distill,plain,overhead", "Which tables: distill, plain, overhead.")
 flags.DEFINE_string("jit_compile", "auto", "XLA for every case but the XLA ones: auto (on GPU only), true, false.")
@@ -71,10 +74,18 @@ FLAGS = flags.FLAGS
 DISTILL_TASKS = (1, 2, 4, 10)  # 1-based task numbers
 
 
-def sampling_fields():
-    """Whether this TrainConfig has the sampled-distillation settings."""
-    names = {field.name for field in dataclasses.fields(config_lib.TrainConfig)}
-    return {"distill_tasks_per_step", "distill_scale"} <= names
+# The distillation variants beside exact (eq. 10 as the paper computes it): a label
+# and the TrainConfig settings; a variant runs only where TrainConfig has them.
+DISTILL_VARIANTS = (
+    ("exact, batched", {"distill_batched": True}),
+    ("K=1", {"distill_tasks_per_step": 1}),
+    ("K=1, scale 0.5", {"distill_tasks_per_step": 1, "distill_scale": 0.5}),
+)
+
+
+def config_has(settings):
+    """Whether this TrainConfig has every field of `settings`."""
+    return set(settings) <= {field.name for field in dataclasses.fields(config_lib.TrainConfig)}
 
 
 # ------------------------------------------------------------------------ the cases
@@ -91,10 +102,7 @@ def cases():
     jit = default_jit()
     chosen = {}
     if "distill" in FLAGS.tables:
-        variants = [("exact", {})]
-        if sampling_fields():
-            variants += [("K=1", {"distill_tasks_per_step": 1}),
-                         ("K=1, scale 0.5", {"distill_tasks_per_step": 1, "distill_scale": 0.5})]
+        variants = [("exact", {})] + [(label, extra) for label, extra in DISTILL_VARIANTS if config_has(extra)]
         for label, extra in variants:
             for task in DISTILL_TASKS:
                 if task == 1 and extra:
@@ -110,13 +118,17 @@ def cases():
     if "overhead" in FLAGS.tables:
         base = dict(kind="plain", conv="stock", jit=jit)
         chosen["plain + reflection padding"] = dict(base, padding="reflect")
+        chosen["plain + reflection padding, MirrorPadGrad"] = dict(base, padding="reflect_mirror_pad_grad")
         chosen["plain + TaskInstanceNorm in G"] = dict(base, norm="task")
+        chosen["plain + TaskInstanceNorm, fused form"] = dict(base, norm="task_fused")
         chosen["plain + project PatchGAN"] = dict(base, discriminator="project")
         chosen["plain + per-example losses"] = dict(base, losses="project")
         chosen["plain + third D pass"] = dict(base, d_passes=3)
         chosen["plain + all of the above"] = dict(
             base, padding="reflect", norm="task", discriminator="project", losses="project", d_passes=3)
         chosen["project G and D, plain step"] = dict(base, generator="project", discriminator="project")
+        chosen["... + per-example losses, third D pass"] = dict(
+            base, generator="project", discriminator="project", losses="project", d_passes=3)
         chosen["plain Keras, conventional, XLA " + ("off" if jit else "on")] = dict(base, jit=not jit)
         chosen["project, conventional, XLA " + ("off" if jit else "on")] = dict(
             kind="project", method="full", task=0, jit=not jit, extra={})
@@ -166,8 +178,21 @@ def build_project_step(spec):
 # ----------------------------------------------------------------- the plain Keras step
 
 
+class FusedTaskInstanceNorm(TaskInstanceNorm):
+    """TaskInstanceNorm computing x * s + (beta - mean * s), s = gamma / sqrt(var + eps):
+    two full-size operations instead of four, the form GroupNormalization uses."""
+
+    def call(self, inputs, task=0):
+        x = keras.ops.cast(inputs, "float32")
+        mean, variance = keras.ops.moments(x, axes=(1, 2), keepdims=True)
+        scale = keras.ops.rsqrt(variance + self.epsilon) * keras.ops.cast(self.gammas[task], "float32")
+        x = x * scale + (keras.ops.cast(self.betas[task], "float32") - mean * scale)
+        return keras.ops.cast(x, inputs.dtype)
+
+
 class InstanceNormChoice(keras.layers.Layer):
-    """Instance norm: stock GroupNormalization(groups=-1) or the project's TaskInstanceNorm."""
+    """Instance norm: stock GroupNormalization(groups=-1), the project's TaskInstanceNorm
+    ("task") or its two-operation form ("task_fused")."""
 
     def __init__(self, kind, **kwargs):
         kwargs.setdefault("name", "instance_norm")
@@ -175,11 +200,21 @@ class InstanceNormChoice(keras.layers.Layer):
         self.kind = kind
         if kind == "group":
             self.norm = keras.layers.GroupNormalization(groups=-1, epsilon=1e-5)
+        elif kind == "task_fused":
+            self.norm = FusedTaskInstanceNorm(num_tasks=1)
         else:
             self.norm = TaskInstanceNorm(num_tasks=1)
 
     def call(self, x):
         return self.norm(x) if self.kind == "group" else self.norm(x, task=0)
+
+
+class MirrorPad2D(ReflectionPadding2D):
+    """Reflection padding by tf.pad alone, differentiated by TensorFlow's MirrorPadGrad."""
+
+    def call(self, inputs):
+        p = self.padding
+        return tf.pad(inputs, ((0, 0), (p, p), (p, p), (0, 0)), mode="REFLECT")
 
 
 class PlainGenerator(keras.Model):
@@ -191,7 +226,7 @@ class PlainGenerator(keras.Model):
     def __init__(self, ngf, n_blocks, conv="stock", padding="zero", norm="group"):
         super().__init__(name=f"plain_generator_{conv}")
         self.conv_kind = conv
-        self.reflect = padding == "reflect"
+        self.reflect = padding.startswith("reflect")
 
         def make_conv(filters, k, strides=1, transposed=False, pad=True):
             # pad: a stride-1 conv whose borders are padded (zero: Conv2D's "same").
@@ -211,8 +246,11 @@ class PlainGenerator(keras.Model):
         self.ups = [make_conv(ngf * 2 ** (2 - i), 3, 2, transposed=True, pad=False) for i in (1, 2)]
         self.up_norms = [InstanceNormChoice(norm) for _ in range(2)]
         self.tail = make_conv(3, 7)
-        self.pad1 = ReflectionPadding2D(1)
-        self.pad3 = ReflectionPadding2D(3)
+        # reflect_mirror_pad_grad: TensorFlow's own MirrorPad gradient, what
+        # ReflectionPadding2D used before it folded the gradient itself.
+        pad_layer = MirrorPad2D if padding == "reflect_mirror_pad_grad" else ReflectionPadding2D
+        self.pad1 = pad_layer(1)
+        self.pad3 = pad_layer(3)
 
     def _conv(self, layer, x, z, pad=None):
         if pad is not None and self.reflect:
@@ -308,19 +346,27 @@ def build_plain_step(spec):
 
 
 def time_cases(steps_by_name):
-    """Seconds per step of every case: turns of FLAGS.steps steps, median round."""
+    """Seconds per step of every case: turns of FLAGS.steps steps in a fresh random
+    order each round (no case always follows the same one). Returns the fastest
+    round's (the least disturbed by other processes on a shared machine: what the
+    ratios use) and the median round's seconds per step."""
     for name, run in steps_by_name.items():
         for _ in range(FLAGS.warmup):
             run().numpy()
     rounds = {name: [] for name in steps_by_name}
+    order = list(steps_by_name)
+    shuffler = random.Random(0)
     for _ in range(FLAGS.rounds):
-        for name, run in steps_by_name.items():
+        shuffler.shuffle(order)
+        for name in order:
+            run = steps_by_name[name]
             start = time.perf_counter()
             for _ in range(FLAGS.steps):
                 value = run()
             value.numpy()
             rounds[name].append((time.perf_counter() - start) / FLAGS.steps)
-    return {name: statistics.median(times) for name, times in rounds.items()}
+    return ({name: min(times) for name, times in rounds.items()},
+            {name: statistics.median(times) for name, times in rounds.items()})
 
 
 def _high_water_mib():
@@ -361,24 +407,26 @@ def memory_in_subprocess(name):
     return None
 
 
-def print_table(title, rows, seconds, memory, reference):
+def print_table(title, rows, seconds, medians, memory, reference):
     """Per case: seconds per step, images/s, cost and speed relative to `reference`, memory."""
     unit = "GPU MiB" if tf.config.list_logical_devices("GPU") else "RSS MiB"
-    print(f"\n{title}\n  (cost = time per step / that of {reference!r}; speed = its inverse)")
-    print(f"  {'case':40s} {'s/step':>7s} {'img/s':>7s} {'cost':>6s} {'speed':>6s} "
+    print(f"\n{title}\n  (s/step: fastest round, median round; cost = fastest time / that of "
+          f"{reference!r}; speed = its inverse)")
+    print(f"  {'case':40s} {'s/step':>7s} {'median':>7s} {'img/s':>7s} {'cost':>6s} {'speed':>6s} "
           f"{'peak ' + unit:>13s} {'over build':>11s}")
     for name in rows:
         mem = memory.get(name)
         peak = f"{mem['peak']:13.0f}" if mem else f"{'-':>13s}"
         growth = f"{mem['growth']:11.0f}" if mem else f"{'-':>11s}"
         cost = seconds[name] / seconds[reference]
-        print(f"  {name:40s} {seconds[name]:7.3f} {FLAGS.batch_size / seconds[name]:7.1f} {cost:5.2f}x "
+        print(f"  {name:40s} {seconds[name]:7.3f} {medians[name]:7.3f} {FLAGS.batch_size / seconds[name]:7.1f} {cost:5.2f}x "
               f"{1 / cost:5.2f}x {peak} {growth}")
 
 
 def main(argv):
     del argv
     tf.get_logger().setLevel("ERROR")
+    warnings.filterwarnings("ignore", message=".*does not have a `build\\(\\)` method")
     absl_logging.set_verbosity(absl_logging.ERROR)
     specs = cases()
     if FLAGS.case:
@@ -386,10 +434,11 @@ def main(argv):
         return
     device = "GPU" if tf.config.list_logical_devices("GPU") else "CPU"
     print(f"device {device}; sizes {sizes()}; XLA {'on' if default_jit() else 'off'} unless a case says; "
-          f"{FLAGS.rounds} rounds of {FLAGS.steps} steps per case (median round)", flush=True)
-    if "distill" in FLAGS.tables and not sampling_fields():
-        print("note: TrainConfig has no distill_tasks_per_step / distill_scale here; "
-              "the sampled-distillation cases are skipped.")
+          f"{FLAGS.rounds} rounds of {FLAGS.steps} steps per case", flush=True)
+    if "distill" in FLAGS.tables:
+        for label, extra in DISTILL_VARIANTS:
+            if not config_has(extra):
+                print(f"note: TrainConfig has no {' / '.join(extra)} here; the {label!r} cases are skipped.")
     memory = {}
     if FLAGS.memory:
         for name in specs:
@@ -400,23 +449,23 @@ def main(argv):
         started = time.perf_counter()
         steps[name] = build(spec)
         print(f"  built {name} ({time.perf_counter() - started:.0f} s)", flush=True)
-    seconds = time_cases(steps)
+    seconds, medians = time_cases(steps)
     if "distill" in FLAGS.tables:
         rows = [name for name in specs if name.startswith("hyper task") and specs[name]["kind"] == "project"
                 and specs[name]["method"] == "hyper_lifelong_gan"]
         print_table("Distillation: the hyper step at task t (t - 1 earlier tasks), against task 1",
-                    rows, seconds, memory, "hyper task 1, exact")
+                    rows, seconds, medians, memory, "hyper task 1, exact")
     if "plain" in FLAGS.tables or "overhead" in FLAGS.tables:
         print_table("Against a plain Keras pix2pix step of the same sizes",
-                    ["plain Keras, conventional", "project, conventional (full)"], seconds, memory,
+                    ["plain Keras, conventional", "project, conventional (full)"], seconds, medians, memory,
                     "plain Keras, conventional")
-        print_table("", ["plain Keras, hyper convs", "hyper task 1, exact"], seconds, memory,
+        print_table("", ["plain Keras, hyper convs", "hyper task 1, exact"], seconds, medians, memory,
                     "plain Keras, hyper convs")
     if "overhead" in FLAGS.tables:
-        rows = [name for name in specs if name.startswith(("plain +", "project G and D", "plain Keras, conventional, XLA",
+        rows = [name for name in specs if name.startswith(("plain +", "project G and D", "...", "plain Keras, conventional, XLA",
                                                              "project, conventional, XLA"))]
         print_table("Where the difference goes: one project choice at a time in the plain step",
-                    ["plain Keras, conventional", *rows, "project, conventional (full)"], seconds, memory,
+                    ["plain Keras, conventional", *rows, "project, conventional (full)"], seconds, medians, memory,
                     "plain Keras, conventional")
 
 
