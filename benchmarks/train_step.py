@@ -25,9 +25,11 @@ Speed: every case is built in this process and the cases are timed in turns
 shared machine hits them all alike; a case's time is its fastest round (the
 median round is printed beside it). Memory:
 every case runs again in a fresh subprocess (a process's peak resident memory
-only ever grows), which reports its peak RSS (VmHWM) and that peak minus the
-peak after building the models and before the first step; on GPU the peak of
-tf.config.experimental.get_memory_info instead. --nomemory skips it.
+only ever grows), which reports its peak RSS (VmHWM) over two steps and that
+peak minus the peak after building the models and tracing the step, before the
+first step (optimizer slots included: so mostly the activations held for the
+backward pass and the gradients); on GPU the peak of tf.config.experimental.get_memory_info
+instead. --nomemory skips it.
 """
 
 import dataclasses
@@ -66,21 +68,24 @@ flags.DEFINE_integer("steps", 2, "Timed steps per case and round.")
 flags.DEFINE_integer("rounds", 10, "Rounds; a case's time is its fastest round.")
 flags.DEFINE_integer("warmup", 2, "Untimed steps per case before the first round.")
 flags.DEFINE_list("tables", "distill,plain,overhead", "Which tables: distill, plain, overhead.")
+flags.DEFINE_list("distill_tasks", ["1", "2", "4", "10"], "Task numbers (1-based) of the distillation table.")
+flags.DEFINE_list("distill_variants", ["k1", "k1_half"],
+                  "Variants beside exact in the distillation table: any of batched (--distill_batched), "
+                  "k1 (--distill_tasks_per_step=1), k1_half (and --distill_scale=0.5); batched is left out "
+                  "by default: at task 10 on this CPU a step took minutes.")
 flags.DEFINE_string("jit_compile", "auto", "XLA for every case but the XLA ones: auto (on GPU only), true, false.")
 flags.DEFINE_bool("memory", True, "Measure each case's peak memory in a fresh subprocess.")
 flags.DEFINE_string("case", "", "Internal: run this one case and print its memory as JSON.")
 FLAGS = flags.FLAGS
 
-DISTILL_TASKS = (1, 2, 4, 10)  # 1-based task numbers
-
 
 # The distillation variants beside exact (eq. 10 as the paper computes it): a label
 # and the TrainConfig settings; a variant runs only where TrainConfig has them.
-DISTILL_VARIANTS = (
-    ("exact, batched", {"distill_batched": True}),
-    ("K=1", {"distill_tasks_per_step": 1}),
-    ("K=1, scale 0.5", {"distill_tasks_per_step": 1, "distill_scale": 0.5}),
-)
+DISTILL_VARIANTS = {
+    "batched": ("exact, batched", {"distill_batched": True}),
+    "k1": ("K=1", {"distill_tasks_per_step": 1}),
+    "k1_half": ("K=1, scale 0.5", {"distill_tasks_per_step": 1, "distill_scale": 0.5}),
+}
 
 
 def config_has(settings):
@@ -102,9 +107,10 @@ def cases():
     jit = default_jit()
     chosen = {}
     if "distill" in FLAGS.tables:
-        variants = [("exact", {})] + [(label, extra) for label, extra in DISTILL_VARIANTS if config_has(extra)]
+        variants = [("exact", {})] + [DISTILL_VARIANTS[key] for key in FLAGS.distill_variants
+                                      if config_has(DISTILL_VARIANTS[key][1])]
         for label, extra in variants:
-            for task in DISTILL_TASKS:
+            for task in sorted({1, *map(int, FLAGS.distill_tasks)}):
                 if task == 1 and extra:
                     continue  # no earlier task: the same step as exact
                 chosen[f"hyper task {task}, {label}"] = dict(
@@ -126,6 +132,8 @@ def cases():
         chosen["plain + third D pass"] = dict(base, d_passes=3)
         chosen["plain + all of the above"] = dict(
             base, padding="reflect", norm="task", discriminator="project", losses="project", d_passes=3)
+        chosen["plain + the paper's choices, fast forms"] = dict(
+            base, padding="reflect", norm="task_fused", discriminator="project", losses="project")
         chosen["project G and D, plain step"] = dict(base, generator="project", discriminator="project")
         chosen["... + per-example losses, third D pass"] = dict(
             base, generator="project", discriminator="project", losses="project", d_passes=3)
@@ -172,6 +180,7 @@ def build_project_step(spec):
     )
     inputs, targets, z = batch(sizes(), config.z_dim)
     seed = tf.constant((1, 2))
+    step._step.get_concrete_function(inputs, targets, z, seed)  # trace now, not in the first step
     return lambda: step(inputs, targets, z, seed)["g_total"]
 
 
@@ -339,6 +348,7 @@ def build_plain_step(spec):
         return g_loss
 
     compiled = tf.function(step, jit_compile=spec["jit"])
+    compiled.get_concrete_function(inputs, targets, z)  # trace now, not in the first step
     return lambda: compiled(inputs, targets, z)
 
 
@@ -397,7 +407,8 @@ def memory_of_case(spec):
 
 def memory_in_subprocess(name):
     argv = [sys.executable, os.path.abspath(__file__), f"--case={name}", "--nomemory",
-            f"--tables={','.join(FLAGS.tables)}", f"--jit_compile={FLAGS.jit_compile}"]
+            f"--tables={','.join(FLAGS.tables)}", f"--jit_compile={FLAGS.jit_compile}",
+            f"--distill_tasks={','.join(FLAGS.distill_tasks)}", f"--distill_variants={','.join(FLAGS.distill_variants)}"]
     argv += [f"--{key}={value}" for key, value in sizes().items()]
     result = subprocess.run(argv, capture_output=True, text=True)
     for line in reversed(result.stdout.splitlines()):
@@ -436,7 +447,8 @@ def main(argv):
     print(f"device {device}; sizes {sizes()}; XLA {'on' if default_jit() else 'off'} unless a case says; "
           f"{FLAGS.rounds} rounds of {FLAGS.steps} steps per case", flush=True)
     if "distill" in FLAGS.tables:
-        for label, extra in DISTILL_VARIANTS:
+        for key in FLAGS.distill_variants:
+            label, extra = DISTILL_VARIANTS[key]
             if not config_has(extra):
                 print(f"note: TrainConfig has no {' / '.join(extra)} here; the {label!r} cases are skipped.")
     memory = {}
