@@ -22,8 +22,9 @@ Three tables:
 
 Speed: every case is built in this process and the cases are timed in turns
 (--rounds rounds of --steps steps each, after warm-up), so a load change on a
-shared machine hits them all alike; a case's time is its fastest round (the
-median round is printed beside it). Memory:
+shared machine hits them all alike; a case's time is its median round (the
+fastest is printed beside it: under heavy load one lucky round can make it an
+outlier). Memory:
 every case runs again in a fresh subprocess (a process's peak resident memory
 only ever grows), which reports its peak RSS (VmHWM) over two steps and that
 peak minus the peak after building the models and tracing the step, before the
@@ -65,7 +66,7 @@ flags.DEFINE_integer("n_blocks", 6, "Residual blocks.")
 flags.DEFINE_integer("ndf", 64, "Discriminator width.")
 flags.DEFINE_integer("batch_size", 8, "Batch size.")
 flags.DEFINE_integer("steps", 2, "Timed steps per case and round.")
-flags.DEFINE_integer("rounds", 10, "Rounds; a case's time is its fastest round.")
+flags.DEFINE_integer("rounds", 10, "Rounds; a case's time is its median round.")
 flags.DEFINE_integer("warmup", 2, "Untimed steps per case before the first round.")
 flags.DEFINE_list("tables", "distill,plain,overhead", "Which tables: distill, plain, overhead.")
 flags.DEFINE_list("distill_tasks", ["1", "2", "4", "10"], "Task numbers (1-based) of the distillation table.")
@@ -358,8 +359,7 @@ def build_plain_step(spec):
 def time_cases(steps_by_name):
     """Seconds per step of every case: turns of FLAGS.steps steps in a fresh random
     order each round (no case always follows the same one). Returns the fastest
-    round's (the least disturbed by other processes on a shared machine: what the
-    ratios use) and the median round's seconds per step."""
+    round's and the median round's (what the ratios use) seconds per step."""
     for name, run in steps_by_name.items():
         for _ in range(FLAGS.warmup):
             run().numpy()
@@ -421,16 +421,16 @@ def memory_in_subprocess(name):
 def print_table(title, rows, seconds, medians, memory, reference):
     """Per case: seconds per step, images/s, cost and speed relative to `reference`, memory."""
     unit = "GPU MiB" if tf.config.list_logical_devices("GPU") else "RSS MiB"
-    print(f"\n{title}\n  (s/step: fastest round, median round; cost = fastest time / that of "
+    print(f"\n{title}\n  (s/step: median round, fastest round; cost = median time / that of "
           f"{reference!r}; speed = its inverse)")
-    print(f"  {'case':40s} {'s/step':>7s} {'median':>7s} {'img/s':>7s} {'cost':>6s} {'speed':>6s} "
+    print(f"  {'case':40s} {'s/step':>7s} {'fastest':>7s} {'img/s':>7s} {'cost':>6s} {'speed':>6s} "
           f"{'peak ' + unit:>13s} {'over build':>11s}")
     for name in rows:
         mem = memory.get(name)
         peak = f"{mem['peak']:13.0f}" if mem else f"{'-':>13s}"
         growth = f"{mem['growth']:11.0f}" if mem else f"{'-':>11s}"
-        cost = seconds[name] / seconds[reference]
-        print(f"  {name:40s} {seconds[name]:7.3f} {medians[name]:7.3f} {FLAGS.batch_size / seconds[name]:7.1f} {cost:5.2f}x "
+        cost = medians[name] / medians[reference]
+        print(f"  {name:40s} {medians[name]:7.3f} {seconds[name]:7.3f} {FLAGS.batch_size / medians[name]:7.1f} {cost:5.2f}x "
               f"{1 / cost:5.2f}x {peak} {growth}")
 
 
