@@ -73,7 +73,7 @@ flags.DEFINE_list("distill_tasks", ["1", "2", "4", "10"], "Task numbers (1-based
 flags.DEFINE_list("distill_variants", ["k1", "k1_half"],
                   "Variants beside exact in the distillation table: any of batched (--distill_batched), "
                   "k1 (--distill_tasks_per_step=1), k1_half (and --distill_scale=0.5); batched is left out "
-                  "by default: at task 10 on this CPU a step took minutes.")
+                  "by default: at task 10 on this CPU it ran many times slower than exact.")
 flags.DEFINE_string("jit_compile", "auto", "XLA for every case but the XLA ones: auto (on GPU only), true, false.")
 flags.DEFINE_bool("memory", True, "Measure each case's peak memory in a fresh subprocess.")
 flags.DEFINE_string("case", "", "Internal: run this one case and print its memory as JSON.")
