@@ -65,8 +65,11 @@ class TaskInstanceNorm(keras.layers.Layer):
             gamma, beta = select(self.gammas, task), select(self.betas, task)
         x = ops.cast(inputs, "float32")
         mean, variance = ops.moments(x, axes=(1, 2), keepdims=True)
-        x = (x - mean) * ops.rsqrt(variance + self.epsilon)
-        x = x * ops.cast(gamma, "float32") + ops.cast(beta, "float32")
+        # gamma * (x - mean) / std + beta, folded into one multiply-add over the image
+        # (the per-channel terms are computed once): the same up to float rounding,
+        # and about two thirds of the two-step form's time on CPU (docs/performance.md).
+        scale = ops.rsqrt(variance + self.epsilon) * ops.cast(gamma, "float32")
+        x = x * scale + (ops.cast(beta, "float32") - mean * scale)
         return ops.cast(x, inputs.dtype)
 
     def compute_output_shape(self, input_shape):

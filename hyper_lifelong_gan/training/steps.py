@@ -148,9 +148,9 @@ class PairedTaskStep(TaskStep):
                 distillation = self.distillation(self.teacher, self.student, distill_inputs, z, noise_seed)
                 generator_total += config.beta * distillation
             real_logits = discriminator(tf.concat([inputs, targets], -1), training=True)
-            detached = tf.cast(tf.stop_gradient(fake), inputs.dtype)
-            detached_logits = discriminator(tf.concat([inputs, detached], -1), training=True)
-            discriminator_total = losses.pix2pix_discriminator_loss(real_logits, detached_logits)
+            # D's loss reuses G's pass over the fake: D's tape differentiates only D's
+            # variables, so no second pass on a detached copy is needed.
+            discriminator_total = losses.pix2pix_discriminator_loss(real_logits, fake_logits)
             generator_loss = self._average(generator_total)
             discriminator_loss = self._average(discriminator_total)
             scaled_generator_loss = self._scale(self.generator_optimizer, generator_loss)
