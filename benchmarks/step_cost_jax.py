@@ -71,8 +71,9 @@ def make_step(args, task, per_step, scale, batched):
         if task:
             images = y
             if scale != 1:
-                side = round(y.shape[1] * scale)
-                images = jax.image.resize(y, (y.shape[0], side, side, 3), "linear", antialias=True)
+                factor = round(1 / scale)  # means of factor x factor blocks, as the trainer does
+                side = y.shape[1] // factor
+                images = y.reshape(y.shape[0], side, factor, side, factor, 3).mean(axis=(2, 4))
             if per_step and per_step < task:
                 drawn = jax.random.choice(key, task, (per_step,), replace=False)
                 tasks, weight = drawn, task / per_step

@@ -42,7 +42,7 @@ class TrainConfig:
     beta: float = _field(100.0, "Weight of the distillation loss (paper: 100).")
     l1_weight: float = _field(100.0, "Weight of the pix2pix L1 term (pix2pix: 100; the paper uses 'the exact loss used in Pix2Pix' without its weight).")
     distill_tasks_per_step: int = _field(0, "Earlier tasks distilled per step: 0 = every earlier task in every step, eq. 10 exactly (the paper's); K >= 1 = K earlier tasks drawn uniformly without replacement each step, their sum scaled by (t-1)/K (an unbiased estimate of eq. 10), so a step's cost stops growing with the number of tasks learned (this project's option).")
-    distill_scale: float = _field(1.0, "Side of the distillation images relative to the training images (1 = the paper's; 0.5 distils at half the side, about a quarter of the cost; this project's option). image_size * distill_scale must be a multiple of 4.")
+    distill_scale: float = _field(1.0, "Side of the distillation images relative to the training images, 1/n for a whole n (1 = the paper's; 0.5 distils on 2x2 averages, about a quarter of the cost; this project's option). image_size * distill_scale must be a multiple of 4.")
     distill_batched: bool = _field(False, "Run the distilled tasks' teacher and student passes as one grouped computation (tasks side by side on the channel axis) instead of one pass per task; the same numbers up to float rounding (benchmarks/train_step.py measures which is faster).")
     distill_input: str = _field("swap", "Input of the distillation term (paper Table 2): swap = real target B_t, unswap = conditional image A_t, noise = uniform noise.")
     learning_rate: float = _field(2e-4, "Adam learning rate of generator and discriminator (pix2pix/CycleGAN: 2e-4; the paper names Adam, not its rate).")
@@ -348,11 +348,16 @@ def validate(config):
         InvalidConfig: the first field whose value is not allowed.
     """
     check_flags(dataclasses.asdict(config), FLAG_RULES)
-    if config.image_size is not None and config.distill_scale != 1:
-        side = round(config.image_size * config.distill_scale)
-        if side % 4 or side < 8:
+    if config.distill_scale != 1:
+        factor = round(1 / config.distill_scale)
+        if abs(factor * config.distill_scale - 1) > 1e-9:
             raise InvalidConfig(
-                f"--distill_scale={config.distill_scale} gives {side} px distillation images from "
-                f"{config.image_size} px ones; choose a scale that gives a multiple of 4 of at least 8 (e.g. 0.5)."
+                f"--distill_scale={config.distill_scale} is not 1/n for a whole n; choose 1, 0.5, 0.25, ..."
+            )
+        side = None if config.image_size is None else config.image_size // factor
+        if side is not None and (config.image_size % factor or side % 4 or side < 8):
+            raise InvalidConfig(
+                f"--distill_scale={config.distill_scale} does not turn {config.image_size} px images into a "
+                "multiple of 4 of at least 8 px; choose a larger scale (e.g. 0.5) or another --image_size."
             )
     return config

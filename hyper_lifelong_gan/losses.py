@@ -66,19 +66,23 @@ def draw_distillation_tasks(num_earlier, per_step, seed):
     """
     if per_step == 0 or per_step >= num_earlier:
         return list(range(num_earlier)), 1.0
-    scores = tf.random.stateless_uniform((num_earlier,), seed=seed)
+    # Philox named, not "auto_select": the draw is then the same eagerly, in a graph
+    # and under XLA, on every device, so any way of running the step draws alike.
+    scores = tf.random.stateless_uniform((num_earlier,), seed=seed, alg="philox")
     return tf.math.top_k(scores, k=per_step).indices, num_earlier / per_step
 
 
 def resize_for_distillation(images, scale):
-    """`images` shrunk to `scale` of their side by area averaging (scale 0.5 averages
-    2x2 blocks); scale 1 returns them unchanged. The generator is fully
-    convolutional, so it runs at any size that is a multiple of 4."""
+    """`images` shrunk to `scale` of their side by averaging blocks of 1/scale x
+    1/scale pixels (scale 0.5 averages 2x2 blocks); scale 1 returns them unchanged.
+    1/scale must be an integer (`config.validate` checks it): average pooling is
+    exact area averaging then, and compiles under XLA, which has no ResizeArea.
+    The generator is fully convolutional, so it runs at any size that is a
+    multiple of 4."""
     if scale == 1:
         return images
-    height, width = images.shape[1], images.shape[2]
-    size = (round(height * scale), round(width * scale))
-    return tf.cast(tf.image.resize(images, size, method="area"), images.dtype)
+    factor = round(1 / scale)
+    return tf.nn.avg_pool2d(images, factor, factor, "VALID")
 
 
 def distillation_inputs(mode, inputs, targets, seed):

@@ -113,12 +113,19 @@ def test_draw_happens_inside_the_compiled_step_without_retracing(networks, jit_c
     assert len(values) > 1  # different seeds drew different tasks
 
 
-def test_lower_resolution_distils_on_area_averaged_images(networks):
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_lower_resolution_distils_on_area_averaged_images(networks, jit_compile):
     method, teacher, student, images, z = networks
-    step = _step(method, teacher, distill_scale=0.5)
-    term = step.distillation(teacher, student, images, z, tf.constant((7, 8))).numpy()
-    halved = tf.nn.avg_pool2d(images, 2, 2, "VALID")  # 2x2 means: what area resizing by 1/2 is
-    np.testing.assert_allclose(term, _plain_loop(teacher, student, halved, z, range(EARLIER)), rtol=1e-5)
+    step = _step(method, teacher, distill_scale=0.5, distill_tasks_per_step=1)
+    seed = tf.constant((7, 8))
+    term = tf.function(lambda: step.distillation(teacher, student, images, z, seed), jit_compile=jit_compile)()
+    drawn, weight = losses.draw_distillation_tasks(
+        EARLIER, 1, tf.random.experimental.stateless_fold_in(seed, _DRAW_SALT)
+    )
+    # The means of 2x2 blocks, written out in NumPy (what area resizing by 1/2 is).
+    halved = images.numpy().reshape(2, 8, 2, 8, 2, 3).mean(axis=(2, 4))
+    expected = weight * _plain_loop(teacher, student, tf.constant(halved), z, [int(drawn[0])])
+    np.testing.assert_allclose(term.numpy(), expected, rtol=1e-5)
 
 
 def test_a_sampled_term_reaches_only_the_drawn_task_and_shared_parameters(networks):
@@ -162,7 +169,10 @@ def test_a_task_index_tensor_or_a_group_selects_what_an_int_does(conv_kind, cond
 
 def test_distill_scale_must_give_a_usable_size():
     config_lib.validate(dataclasses.replace(CONFIG, distill_scale=0.5))
+    config_lib.validate(dataclasses.replace(CONFIG, image_size=None, distill_scale=0.25))  # size still to come
     with pytest.raises(config_lib.InvalidConfig, match="distill_scale"):
-        config_lib.validate(dataclasses.replace(CONFIG, distill_scale=0.3))
+        config_lib.validate(dataclasses.replace(CONFIG, distill_scale=0.3))  # not 1/n
+    with pytest.raises(config_lib.InvalidConfig, match="distill_scale"):
+        config_lib.validate(dataclasses.replace(CONFIG, distill_scale=0.25))  # 16 px -> 4 px
     with pytest.raises(config_lib.InvalidConfig, match="distill_tasks_per_step"):
         config_lib.validate(dataclasses.replace(CONFIG, distill_tasks_per_step=-1))
