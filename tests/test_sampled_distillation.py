@@ -176,3 +176,17 @@ def test_distill_scale_must_give_a_usable_size():
         config_lib.validate(dataclasses.replace(CONFIG, distill_scale=0.25))  # 16 px -> 4 px
     with pytest.raises(config_lib.InvalidConfig, match="distill_tasks_per_step"):
         config_lib.validate(dataclasses.replace(CONFIG, distill_tasks_per_step=-1))
+
+
+@pytest.mark.parametrize("layer_class", ["HyperConv2D", "HyperConv2DTranspose"])
+def test_a_group_takes_a_shared_input_or_one_channel_group_per_task(layer_class):
+    from hyper_lifelong_gan import layers
+
+    layer = getattr(layers, layer_class)(5, 3, 2, "same", num_tasks=3)
+    images = tf.random.stateless_normal((2, 8, 8, 4), (2, 2))
+    z = tf.random.stateless_normal((64,), (3, 3))
+    shared = np.concatenate([layer(images, task=task, z=z).numpy() for task in (2, 0)], axis=-1)
+    np.testing.assert_allclose(layer(images, task=[2, 0], z=z).numpy(), shared, atol=1e-5)
+    own = np.concatenate([layer(images, task=2, z=z).numpy(), layer(2 * images, task=0, z=z).numpy()], axis=-1)
+    grouped = layer(tf.concat([images, 2 * images], axis=-1), task=[2, 0], z=z).numpy()
+    np.testing.assert_allclose(grouped, own, atol=1e-5)

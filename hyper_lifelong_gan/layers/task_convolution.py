@@ -85,8 +85,10 @@ class TaskConvolution(keras.layers.Layer):
         kernels = [self.kernel(task, z) for task in tasks]
         count = len(kernels)
         if self.transposed:
-            # No grouped transposed convolution in keras.ops: one per task, joined.
-            parts = ops.split(inputs, count, axis=-1)
+            # No grouped transposed convolution in keras.ops: one per task, joined. A
+            # transposed kernel is laid out (k, k, c_out, c_in).
+            shared = inputs.shape[-1] == kernels[0].shape[-1]
+            parts = [inputs] * count if shared else ops.split(inputs, count, axis=-1)
             return ops.concatenate([
                 ops.conv_transpose(part, kernel, strides=self.strides, padding=self.padding)
                 for part, kernel in zip(parts, kernels)
