@@ -54,18 +54,25 @@ def distillation_loss(teacher, student, inputs, tasks, z, batched=False):
     return total
 
 
+# Folded into a step's seed before the draw of the distilled tasks.
+DRAW_SALT = 1
+
+
 def draw_distillation_tasks(num_earlier, per_step, seed):
     """The earlier tasks a step distils, and the weight of their sum.
 
     `per_step` 0 (or at least `num_earlier`): every earlier task, `[0, ...,
     num_earlier - 1]`, weight 1: eq. 10 exactly. Otherwise `per_step` tasks drawn
-    uniformly without replacement by the stateless `seed` (an int32 tensor of that
-    length, so the draw happens inside a compiled step), weight num_earlier /
-    per_step: each task is drawn with probability per_step / num_earlier, so the
-    weighted sum is an unbiased estimate of the sum over every earlier task.
+    uniformly without replacement from the step's stateless `seed` (folded with a
+    constant first, so the draw is independent of the noise image drawn from the
+    same seed), as an int32 tensor of that length, so the draw happens inside a
+    compiled step; weight num_earlier / per_step: each task is drawn with
+    probability per_step / num_earlier, so the weighted sum is an unbiased
+    estimate of the sum over every earlier task.
     """
     if per_step == 0 or per_step >= num_earlier:
         return list(range(num_earlier)), 1.0
+    seed = tf.random.experimental.stateless_fold_in(seed, DRAW_SALT)
     # Philox named, not "auto_select": the draw is then the same eagerly, in a graph
     # and under XLA, on every device, so any way of running the step draws alike.
     scores = tf.random.stateless_uniform((num_earlier,), seed=seed, alg="philox")

@@ -11,7 +11,7 @@ from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan import losses
 from hyper_lifelong_gan.methods import get_method, set_task_seed
 from hyper_lifelong_gan.models import build_generator
-from hyper_lifelong_gan.training.steps import _DRAW_SALT, TaskStep
+from hyper_lifelong_gan.training.steps import TaskStep
 from hyper_lifelong_gan.training.trainer import _step_seed
 
 CONFIG = config_lib.TrainConfig(batch_size=2, image_size=16, ngf=4, n_blocks=1, ndf=8)
@@ -68,9 +68,7 @@ def test_sampled_term_is_the_drawn_tasks_scaled(networks, per_step, batched):
     method, teacher, student, images, z = networks
     step = _step(method, teacher, distill_tasks_per_step=per_step, distill_batched=batched)
     seed = tf.constant((7, 8))
-    drawn, weight = losses.draw_distillation_tasks(
-        EARLIER, per_step, tf.random.experimental.stateless_fold_in(seed, _DRAW_SALT)
-    )
+    drawn, weight = losses.draw_distillation_tasks(EARLIER, per_step, seed)
     drawn = [int(task) for task in drawn.numpy()]
     assert len(set(drawn)) == per_step and weight == EARLIER / per_step
     term = step.distillation(teacher, student, images, z, seed).numpy()
@@ -83,8 +81,7 @@ def test_draws_cover_every_earlier_task_and_are_unbiased(per_step):
     earlier, steps = 9, 400
     counts = np.zeros(earlier)
     for step in range(steps):
-        seed = tf.random.experimental.stateless_fold_in(tf.constant(_step_seed(1, earlier, step)), _DRAW_SALT)
-        drawn, weight = losses.draw_distillation_tasks(earlier, per_step, seed)
+        drawn, weight = losses.draw_distillation_tasks(earlier, per_step, tf.constant(_step_seed(1, earlier, step)))
         drawn = drawn.numpy()
         assert len(set(drawn.tolist())) == per_step  # without replacement
         counts[drawn] += 1
@@ -119,9 +116,7 @@ def test_lower_resolution_distils_on_area_averaged_images(networks, jit_compile)
     step = _step(method, teacher, distill_scale=0.5, distill_tasks_per_step=1)
     seed = tf.constant((7, 8))
     term = tf.function(lambda: step.distillation(teacher, student, images, z, seed), jit_compile=jit_compile)()
-    drawn, weight = losses.draw_distillation_tasks(
-        EARLIER, 1, tf.random.experimental.stateless_fold_in(seed, _DRAW_SALT)
-    )
+    drawn, weight = losses.draw_distillation_tasks(EARLIER, 1, seed)
     # The means of 2x2 blocks, written out in NumPy (what area resizing by 1/2 is).
     halved = images.numpy().reshape(2, 8, 2, 8, 2, 3).mean(axis=(2, 4))
     expected = weight * _plain_loop(teacher, student, tf.constant(halved), z, [int(drawn[0])])
@@ -144,8 +139,7 @@ def test_a_sampled_term_reaches_only_the_drawn_task_and_shared_parameters(networ
                    for v in model.task_variables(task))
 
     assert [task for task in range(EARLIER + 1) if reached(task)] == [
-        int(losses.draw_distillation_tasks(EARLIER, 1, tf.random.experimental.stateless_fold_in(
-            tf.constant((7, 8)), _DRAW_SALT))[0][0])
+        int(losses.draw_distillation_tasks(EARLIER, 1, tf.constant((7, 8)))[0][0])
     ]
     shared = [v for v in model.trainable_variables if v.path.endswith("shared_weight")]
     assert shared and all(np.any(by_path[v.path].numpy() != 0) for v in shared)

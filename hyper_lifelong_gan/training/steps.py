@@ -12,11 +12,6 @@ from hyper_lifelong_gan import losses
 
 LOSS_NAMES = ("g_total", "g_adversarial", "g_l1", "distillation", "d_loss")
 
-# Folded into a step's noise seed to draw the tasks sampled distillation distils,
-# so the draw is independent of the noise image of --distill_input=noise.
-_DRAW_SALT = 1
-
-
 class TaskStep:
     """The scaffolding of a training step of task `task`.
 
@@ -83,10 +78,7 @@ class TaskStep:
         """The distillation term per example for the earlier tasks this step
         distils, on `images` (x_d); see the class docstring."""
         config = self.config
-        tasks, weight = losses.draw_distillation_tasks(
-            len(self.distill_tasks), config.distill_tasks_per_step,
-            tf.random.experimental.stateless_fold_in(seed, _DRAW_SALT),
-        )
+        tasks, weight = losses.draw_distillation_tasks(len(self.distill_tasks), config.distill_tasks_per_step, seed)
         images = losses.resize_for_distillation(images, config.distill_scale)
         term = losses.distillation_loss(teacher, student, images, tasks, z, batched=config.distill_batched)
         return term if weight == 1 else weight * term
