@@ -3,6 +3,8 @@ so a distributed step can average them over the global batch."""
 
 import tensorflow as tf
 
+from hyper_lifelong_gan.layers.task_selection import group_members
+
 
 def _per_example_mean(x):
     return tf.reduce_mean(tf.cast(x, tf.float32), axis=tf.range(1, tf.rank(x)))
@@ -45,10 +47,8 @@ def distillation_loss(teacher, student, inputs, tasks, z, batched=False):
         output = student(inputs, task=tasks, z=z, training=True)
         per_task = tf.reduce_mean(tf.abs(tf.cast(output, tf.float32) - tf.cast(target, tf.float32)), axis=(2, 3, 4))
         return tf.reduce_sum(per_task, axis=0)
-    if not isinstance(tasks, (list, tuple)):
-        tasks = tf.unstack(tasks, num=tasks.shape[0])
     total = tf.zeros(tf.shape(inputs)[:1], tf.float32)
-    for task in tasks:
+    for task in group_members(tasks):
         target = tf.stop_gradient(teacher(inputs, task=task, z=z))
         total += l1_per_example(student(inputs, task=task, z=z, training=True), target)
     return total

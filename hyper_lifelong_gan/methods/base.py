@@ -1,10 +1,9 @@
 """What every continual-learning method answers: what a task adds, what is frozen,
 what the loss adds."""
 
-import numbers
-
 import keras
 
+from hyper_lifelong_gan.layers.task_selection import is_static_task
 from hyper_lifelong_gan.models import build_generator, grow_generator
 
 
@@ -28,7 +27,7 @@ class TaskGenerators:
         """Task `task`'s output: `task` is an int, or (for one shared model whose
         slot j performs task j) a scalar integer tensor or a group of tasks, which
         the model selects itself (see `ResnetGenerator.call`)."""
-        if isinstance(task, numbers.Integral):
+        if is_static_task(task):
             model_index, slot = self.routes[task]
             return self.models[model_index](inputs, task=slot, z=z, training=training)
         if not self.slot_per_task:
