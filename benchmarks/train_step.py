@@ -195,8 +195,8 @@ class FusedTaskInstanceNorm(TaskInstanceNorm):
     def call(self, inputs, task=0):
         x = keras.ops.cast(inputs, "float32")
         mean, variance = keras.ops.moments(x, axes=(1, 2), keepdims=True)
-        scale = keras.ops.rsqrt(variance + self.epsilon) * keras.ops.cast(self.gammas[task], "float32")
-        x = x * scale + (keras.ops.cast(self.betas[task], "float32") - mean * scale)
+        scale = keras.ops.rsqrt(variance + self.epsilon) * keras.ops.cast(self.gamma[task], "float32")
+        x = x * scale + (keras.ops.cast(self.beta[task], "float32") - mean * scale)
         return keras.ops.cast(x, inputs.dtype)
 
 

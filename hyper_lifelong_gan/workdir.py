@@ -186,6 +186,18 @@ def restore_cycle_generators(workdir, task, method, generator_config):
 def read_task_generators(generators, workdir, task):
     """Reads the generators saved after learning `task` into `generators` (built alike,
     e.g. both generators of an unpaired run); every saved object must match."""
-    status = tf.train.Checkpoint(**generators.checkpoint_items()).read(task_checkpoint_prefix(workdir, task))
-    status.assert_existing_objects_matched()
+    prefix = task_checkpoint_prefix(workdir, task)
+    check_checkpoint_layout(prefix)
+    tf.train.Checkpoint(**generators.checkpoint_items()).read(prefix).assert_existing_objects_matched()
     return generators
+
+
+def check_checkpoint_layout(prefix):
+    """Raises InvalidConfig (one sentence) for a checkpoint written before per-task
+    parameters were stacked into one variable per weight (each task then had its own
+    variables, named task_<i>_..., which today's models cannot read)."""
+    if any(".task_0_gamma" in name for name, _ in tf.train.list_variables(prefix)):
+        raise config_lib.InvalidConfig(
+            f"The checkpoint {prefix} was written by an older version of this code that stored each "
+            "task's parameters separately; train the run again in a new --workdir."
+        )

@@ -26,6 +26,7 @@ def run_layer_test(
     expected_num_non_trainable_weights=0,
     expected_num_params=None,
     unused_weights=(),
+    unused_tasks=(),
     run_training_check=True,
     run_mixed_precision_check=True,
     mixed_precision_output_dtype="bfloat16",
@@ -46,6 +47,9 @@ def run_layer_test(
         unused_weights: names (or name prefixes) of the weights this call must not
             reach, e.g. another task's ("task_0_"); their gradient must be None or
             zero, and every other weight's gradient finite and non-zero.
+        unused_tasks: tasks whose rows of the layer's stacked per-task weights
+            (`stacked_task_weights`) this call must not reach: those rows' gradient
+            must be zero, every other row's non-zero.
         run_training_check: run the gradient and SGD-step check (skipped anyway
             for a layer without trainable weights).
         run_mixed_precision_check: rebuild the layer with the "mixed_bfloat16"
@@ -74,7 +78,7 @@ def run_layer_test(
     _check_symbolic_call(layer_cls, init_kwargs, input_shape, expected_output_shape, call_kwargs, layer)
     _check_eager_call(layer, inputs, outputs, expected_output_shape)
     if run_training_check and layer.trainable_weights:
-        _check_training_step(layer, inputs, call_kwargs, unused_weights, seed)
+        _check_training_step(layer, inputs, call_kwargs, unused_weights, unused_tasks, seed)
     if run_mixed_precision_check:
         _check_mixed_precision(
             layer_cls, init_kwargs, layer, inputs, call_kwargs, mixed_precision_output_dtype,
@@ -132,7 +136,7 @@ def _check_eager_call(layer, inputs, outputs, expected_output_shape):
     assert keras.backend.standardize_dtype(outputs.dtype) == "float32"
 
 
-def _check_training_step(layer, inputs, call_kwargs, unused_weights, seed):
+def _check_training_step(layer, inputs, call_kwargs, unused_weights, unused_tasks, seed):
     # A random projection, so that no weight's gradient vanishes by symmetry (the
     # mean of squares of a normalised output, for one, does not depend on beta).
     with tf.GradientTape() as tape:
@@ -142,6 +146,7 @@ def _check_training_step(layer, inputs, call_kwargs, unused_weights, seed):
     variables = layer.trainable_weights
     gradients = tape.gradient(loss, variables)
 
+    stacked = {id(v) for v in getattr(layer, "stacked_task_weights", [])}
     used = []
     for variable, gradient in zip(variables, gradients):
         if _is_unused(variable, unused_weights):
@@ -150,15 +155,21 @@ def _check_training_step(layer, inputs, call_kwargs, unused_weights, seed):
             )
             continue
         assert gradient is not None, f"no gradient reaches {variable.path}"
-        values = _numpy(gradient)
+        values = _numpy(tf.convert_to_tensor(gradient))
         assert np.all(np.isfinite(values)), f"non-finite gradient for {variable.path}"
         assert np.any(values), f"zero gradient for {variable.path}"
+        if id(variable) in stacked:
+            for task in range(values.shape[0]):
+                reached = bool(np.any(values[task]))
+                assert reached != (task in unused_tasks), (
+                    f"row {task} of {variable.path} {'gets' if reached else 'gets no'} gradient"
+                )
         used.append((gradient, variable))
     assert used, "the call uses none of the layer's weights"
 
     # A step that moves no weight by more than 0.01: visible, yet small enough that
     # the layer stays near its initialisation for the mixed-precision check.
-    largest = max(float(np.max(np.abs(_numpy(gradient)))) for gradient, _ in used)
+    largest = max(float(np.max(np.abs(_numpy(tf.convert_to_tensor(gradient))))) for gradient, _ in used)
     optimizer = keras.optimizers.SGD(learning_rate=0.01 / largest)
     optimizer.apply_gradients(used)
     after = _numpy(layer(inputs, **call_kwargs))
@@ -230,3 +241,17 @@ def _perturb(variables, seed=0, scale=0.5):
     rng = np.random.default_rng(seed)
     for variable in variables:
         variable.assign(_np(variable) + scale * rng.normal(size=variable.shape).astype("float32"))
+
+
+def _perturb_task(layer, task, seed=0, scale=0.5):
+    """Moves row `task` of every stacked per-task weight of `layer`, and nothing else."""
+    rng = np.random.default_rng(seed)
+    for variable in layer.stacked_task_weights:
+        values = _np(variable).copy()
+        values[task] += scale * rng.normal(size=values[task].shape).astype("float32")
+        variable.assign(values)
+
+
+def _task_rows(layer, task):
+    """Row `task` of every stacked per-task weight of `layer`, by the weight's name."""
+    return {w.name: _np(w)[task] for w in layer.stacked_task_weights}

@@ -12,16 +12,16 @@ TINY_GENERATOR = dict(ngf=4, n_blocks=1, num_bases=K, z_dim=Z_DIM, hidden_units=
 
 
 def test_generator_basics():
-    # Four hyper convs of the tiny generator have 11 weights each (W, two H_i of
-    # four, two C_i), eight in all; seven norms have two (gamma, beta) per task.
+    # Eight hyper convs of the tiny generator have 6 weights each (W, H's four and C,
+    # the per-task ones with a row per task); seven norms have two (gamma, beta).
     run_layer_test(
         ResnetGenerator,
         init_kwargs=dict(num_tasks=2, **TINY_GENERATOR),
         input_shape=(2, 16, 16, 3),
         call_kwargs=dict(task=1, z=_z()),
         expected_output_shape=(2, 16, 16, 3),
-        expected_num_trainable_weights=8 * 11 + 7 * 4,
-        unused_weights=("task_0_",),
+        expected_num_trainable_weights=8 * 6 + 7 * 2,
+        unused_tasks=(0,),
         mixed_precision_output_dtype="float32",
         mixed_precision_tolerance=0.25,  # bfloat16 through 8 convs and 7 norms
     )
@@ -51,7 +51,7 @@ def test_grow_generator_keeps_earlier_tasks(conv_kind):
     assert grown(x, task=1, z=z).shape == x.shape
     if conv_kind == "hyper":
         for layer in grown.conv_layers():
-            np.testing.assert_array_equal(_np(layer.coefficients[1]), np.eye(K, dtype="float32"))
+            np.testing.assert_array_equal(_np(layer.coefficients)[1], np.eye(K, dtype="float32"))
 
 
 def test_copy_weights_rejects_shape_mismatch():

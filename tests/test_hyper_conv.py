@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from hyper_lifelong_gan.layers import HyperConv2D, HyperConv2DTranspose, hyper_conv
-from layer_test_case import HIDDEN, K, TINY_HYPER, Z_DIM, _images, _np, _perturb, _weights, _z, run_layer_test
+from layer_test_case import HIDDEN, K, TINY_HYPER, Z_DIM, _images, _np, _perturb_task, _weights, _z, run_layer_test
 
 # Per task of one hyper layer at the paper's sizes (|z| = 64, hidden 64, K = 7):
 # H_i = 64*64 + 64 + 64*(k*k*7) + k*k*7, C_i = 7*7 (docs/design.md).
@@ -32,7 +32,7 @@ def _ablation_case(ablation, num_trainable_weights, num_params):
         expected_output_shape=(2, 3, 3, 5),
         expected_num_trainable_weights=num_trainable_weights,
         expected_num_params=num_params,
-        unused_weights=("task_0_",),
+        unused_tasks=(0,),
     )
 
 
@@ -43,9 +43,9 @@ LAYER_CASES = {
         input_shape=(2, 6, 6, 4),
         call_kwargs=dict(task=1, z=_z()),
         expected_output_shape=(2, 6, 6, 5),
-        expected_num_trainable_weights=1 + 2 * 4 + 2,
+        expected_num_trainable_weights=1 + 4 + 1,  # W, H's four weights and C, rows stacked
         expected_num_params=_hyper_params(2, 9, 4, 5),
-        unused_weights=("task_0_",),
+        unused_tasks=(0,),
     ),
     "hyper_conv_strided_valid": dict(
         layer_cls=HyperConv2D,
@@ -53,8 +53,8 @@ LAYER_CASES = {
         input_shape=(2, 7, 7, 4),
         call_kwargs=dict(task=0, z=_z()),
         expected_output_shape=(2, 3, 3, 5),
-        expected_num_trainable_weights=11,
-        unused_weights=("task_1_",),
+        expected_num_trainable_weights=6,
+        unused_tasks=(1,),
     ),
     "hyper_conv_7x7": dict(
         layer_cls=HyperConv2D,
@@ -71,18 +71,18 @@ LAYER_CASES = {
         input_shape=(2, 4, 4, 4),
         call_kwargs=dict(task=1, z=_z()),
         expected_output_shape=(2, 8, 8, 5),
-        expected_num_trainable_weights=11,
+        expected_num_trainable_weights=6,
         expected_num_params=_hyper_params(2, 9, 4, 5),
-        unused_weights=("task_0_",),
+        unused_tasks=(0,),
     ),
     "hyper_conv_learned_base_filters": _ablation_case(
-        dict(dynamic_base_filters=False), 1 + 2 + 2, K * 20 + 2 * 9 * K + 2 * K * K
+        dict(dynamic_base_filters=False), 1 + 1 + 1, K * 20 + 2 * 9 * K + 2 * K * K
     ),
     "hyper_conv_shared_filter_generator": _ablation_case(
-        dict(task_specific_base_filters=False), 1 + 4 + 2, _hyper_params(2, 9, 4, 5, generators=1)
+        dict(task_specific_base_filters=False), 1 + 4 + 1, _hyper_params(2, 9, 4, 5, generators=1)
     ),
     "hyper_conv_no_coefficients": _ablation_case(
-        dict(task_coefficients=False), 1 + 2 * 4, _hyper_params(2, 9, 4, 5, coefficients=False)
+        dict(task_coefficients=False), 1 + 4, _hyper_params(2, 9, 4, 5, coefficients=False)
     ),
 }
 
@@ -92,10 +92,23 @@ def test_layer_basics(case):
     run_layer_test(**LAYER_CASES[case])
 
 
-def _numpy_base_filters(weights, prefix, z, kernel_area):
+def _task_view(layer, task):
+    """Task `task`'s weights by their short name ("hidden_kernel", "coefficients", ...):
+    its row of each stacked weight, and the shared ones ("shared_weight", or a shared
+    filter generator's "shared_hidden_kernel" under its short name)."""
+    view = {}
+    for name, value in _weights(layer).items():
+        if name.startswith("tasks_"):
+            view[name.removeprefix("tasks_")] = value[task]
+        else:
+            view[name if name == "shared_weight" else name.removeprefix("shared_")] = value
+    return view
+
+
+def _numpy_base_filters(weights, z, kernel_area):
     """B_i = H_i(z) (eq. 3): z -> ReLU(z W1 + b1) W2 + b2, reshaped to (k*k, K)."""
-    hidden = np.maximum(z @ weights[f"{prefix}_hidden_kernel"] + weights[f"{prefix}_hidden_bias"], 0.0)
-    bases = hidden @ weights[f"{prefix}_output_kernel"] + weights[f"{prefix}_output_bias"]
+    hidden = np.maximum(z @ weights["hidden_kernel"] + weights["hidden_bias"], 0.0)
+    bases = hidden @ weights["output_kernel"] + weights["output_bias"]
     return bases.reshape(kernel_area, -1)
 
 
@@ -108,11 +121,11 @@ def _built_hyper(cls=HyperConv2D, filters=5, kernel_size=3, c_in=4, **kwargs):
 
 def test_hyper_kernel_matches_eq_4_by_hand():
     layer = _built_hyper()
-    _perturb([layer.coefficients[1]], seed=1)  # C_1 away from the identity.
+    _perturb_task(layer, 1, seed=1)  # C_1 away from the identity, H_1 moved.
     z = _z(seed=2)
-    weights = _weights(layer)
-    bases = _numpy_base_filters(weights, "task_1", z, 9)
-    combination = weights["task_1_coefficients"] @ weights["shared_weight"]
+    weights = _task_view(layer, 1)
+    bases = _numpy_base_filters(weights, z, 9)
+    combination = weights["coefficients"] @ weights["shared_weight"]
     expected = (bases @ combination).reshape(3, 3, 4, 5)
     np.testing.assert_allclose(_np(layer.kernel(1, z)), expected, rtol=1e-5, atol=1e-6)
 
@@ -120,10 +133,10 @@ def test_hyper_kernel_matches_eq_4_by_hand():
 def test_hyper_kernel_at_identity_coefficients_is_bases_times_shared_weight():
     layer = _built_hyper()
     z = _z(seed=3)
-    weights = _weights(layer)
     for task in range(2):
-        np.testing.assert_array_equal(weights[f"task_{task}_coefficients"], np.eye(K, dtype="float32"))
-        bases = _numpy_base_filters(weights, f"task_{task}", z, 9)
+        weights = _task_view(layer, task)
+        np.testing.assert_array_equal(weights["coefficients"], np.eye(K, dtype="float32"))
+        bases = _numpy_base_filters(weights, z, 9)
         expected = (bases @ weights["shared_weight"]).reshape(3, 3, 4, 5)
         np.testing.assert_allclose(_np(layer.kernel(task, z)), expected, rtol=1e-5, atol=1e-6)
 
@@ -148,8 +161,9 @@ def test_hyper_parameter_counts_per_task(cls, kernel_size, c_in, c_out, per_task
     assert tuple(one.shared_weight.shape) == (7, c_in * c_out)
     assert one.count_params() == 7 * c_in * c_out + per_task + PAPER_COEFFICIENTS
     assert two.count_params() - one.count_params() == per_task + PAPER_COEFFICIENTS
-    assert sum(int(np.prod(w.shape)) for w in two.task_weights(1)) == per_task + PAPER_COEFFICIENTS
-    assert tuple(two.filter_generators[1][-1].shape) == (kernel_size * kernel_size * 7,)
+    assert sum(int(np.prod(w.shape[1:])) for w in two.stacked_task_weights) == per_task + PAPER_COEFFICIENTS
+    assert all(w.shape[0] == 2 for w in two.stacked_task_weights)
+    assert tuple(two.filter_generators[-1].shape) == (2, kernel_size * kernel_size * 7)
 
 
 @pytest.mark.parametrize("strides, padding", [(1, "same"), (2, "same"), (1, "valid"), (2, "valid")])
@@ -166,7 +180,7 @@ def test_hyper_tasks_are_independent():
     x, z = _images((2, 6, 6, 4)), _z()
     before = [_np(layer(x, task=t, z=z)) for t in range(2)]
     assert np.max(np.abs(before[0] - before[1])) > 1e-3  # each task has its own H_i
-    _perturb(layer.task_weights(1), seed=4)
+    _perturb_task(layer, 1, seed=4)
     after = [_np(layer(x, task=t, z=z)) for t in range(2)]
     np.testing.assert_array_equal(after[0], before[0])
     assert np.max(np.abs(after[1] - before[1])) > 1e-3
@@ -218,28 +232,30 @@ def test_hyper_table_3_ablation_weights(task_specific, dynamic, coefficients):
     for task in range(num_tasks):
         assert layer(x, task=task, z=z).shape == (2, 3, 3, 5)
 
-    prefixes = [f"task_{t}" for t in range(num_tasks)] if task_specific else ["shared"]
+    prefix = "tasks" if task_specific else "shared"
     if dynamic:
         generator = ["hidden_kernel", "hidden_bias", "output_kernel", "output_bias"]
     else:
         generator = ["base_filters"]
-    expected = ["shared_weight"] + [f"{p}_{g}" for p in prefixes for g in generator]
+    expected = ["shared_weight"] + [f"{prefix}_{g}" for g in generator]
     if coefficients:
-        expected += [f"task_{t}_coefficients" for t in range(num_tasks)]
+        expected += ["tasks_coefficients"]
     assert [w.name for w in layer.weights] == expected
     if not dynamic:
-        assert all(tuple(w.shape) == (9, K) for w in layer.weights if w.name.endswith("base_filters"))
+        rows = (num_tasks,) if task_specific else ()
+        assert all(tuple(w.shape) == (*rows, 9, K) for w in layer.weights if w.name.endswith("base_filters"))
 
-    own = [w.name for w in layer.task_weights(2)]
-    assert own == [n for n in expected if n.startswith("task_2_")]
+    stacked = [w.name for w in layer.stacked_task_weights]
+    assert stacked == [n for n in expected if n.startswith("tasks_")]
+    assert all(w.shape[0] == num_tasks for w in layer.stacked_task_weights)
 
 
 def test_hyper_learned_base_filters_kernel():
     layer = _built_hyper(dynamic_base_filters=False)
-    _perturb([layer.coefficients[1]], seed=7)
-    weights = _weights(layer)
-    combination = weights["task_1_coefficients"] @ weights["shared_weight"]
-    expected = (weights["task_1_base_filters"] @ combination).reshape(3, 3, 4, 5)
+    _perturb_task(layer, 1, seed=7)
+    weights = _task_view(layer, 1)
+    combination = weights["coefficients"] @ weights["shared_weight"]
+    expected = (weights["base_filters"] @ combination).reshape(3, 3, 4, 5)
     # z is not used when base filters are learned.
     np.testing.assert_allclose(_np(layer.kernel(1, _z(seed=8))), expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(_np(layer.kernel(1, _z(seed=8))), _np(layer.kernel(1, _z(seed=9))))
@@ -249,16 +265,16 @@ def test_hyper_shared_filter_generator_tasks_differ_only_by_coefficients():
     layer = HyperConv2D(5, 3, num_tasks=2, task_specific_base_filters=False, **TINY_HYPER)
     x, z = _images((2, 5, 5, 4)), _z()
     np.testing.assert_array_equal(_np(layer(x, task=0, z=z)), _np(layer(x, task=1, z=z)))
-    assert [w.name for w in layer.task_weights(1)] == ["task_1_coefficients"]
-    _perturb(layer.task_weights(1), seed=10)
+    assert [w.name for w in layer.stacked_task_weights] == ["tasks_coefficients"]
+    _perturb_task(layer, 1, seed=10)
     assert np.max(np.abs(_np(layer(x, task=0, z=z)) - _np(layer(x, task=1, z=z)))) > 1e-3
 
 
 def test_hyper_without_coefficients_kernel_is_bases_times_shared_weight():
     layer = _built_hyper(task_coefficients=False)
     z = _z(seed=11)
-    weights = _weights(layer)
-    expected = (_numpy_base_filters(weights, "task_1", z, 9) @ weights["shared_weight"]).reshape(3, 3, 4, 5)
+    weights = _task_view(layer, 1)
+    expected = (_numpy_base_filters(weights, z, 9) @ weights["shared_weight"]).reshape(3, 3, 4, 5)
     np.testing.assert_allclose(_np(layer.kernel(1, z)), expected, rtol=1e-5, atol=1e-6)
 
 

@@ -70,6 +70,11 @@ def size(variables):
     return sum(int(np.prod(variable.shape)) for variable in variables)
 
 
+def row_size(model):
+    """Parameters one task adds to a shared model: a row of each stacked per-task weight."""
+    return sum(int(np.prod(variable.shape[1:])) for variable in model.stacked_task_weights)
+
+
 # ------------------------------------------------------------------ per method, directly
 
 
@@ -86,18 +91,22 @@ def test_piggyback_keeps_task_1_outputs_bit_identical_after_learning_task_2():
     new = model.task_variables(1)
     earlier = [v for v in model.weights if id(v) not in set(ids(new))]
     earlier_values, new_values = snapshot(earlier), snapshot(new)
+    # The norms' stacked weights train whole, but only task 2's row may move.
+    stacked = model.stacked_task_weights
+    assert stacked and set(ids(stacked)) <= set(ids(new))
+    first_rows = [v.numpy()[0] for v in stacked]
     train_steps(method, second, first, 1, steps=3)
 
     assert np.array_equal(second(inputs, task=0, z=z).numpy(), before)
     assert unchanged(earlier, earlier_values)
+    assert all(np.array_equal(v.numpy()[0], row) for v, row in zip(stacked, first_rows))
     assert not unchanged(new, new_values)  # task 2 did learn
     assert not np.array_equal(second(inputs, task=1, z=z).numpy(), before)
 
 
 def test_hyper_lifelong_gan_adds_task_parts_only_and_leaves_the_teacher_untouched():
     method, first, second = grow("hyper_lifelong_gan")
-    task_parts = second.models[0].task_variables(1)
-    assert second.count_params() - first.count_params() == size(task_parts) > 0
+    assert second.count_params() - first.count_params() == row_size(second.models[0]) > 0
     assert len(second.models) == 1 and second.routes == [(0, 0), (0, 1)]
 
     teacher = first.models[0].weights
@@ -135,12 +144,15 @@ def test_separate_models_add_a_whole_model_and_train_only_it(method_name, conv_k
 def test_lifelong_gan_pp_adds_only_instance_norm_parameters():
     _, first, second = grow("lifelong_gan_pp")
     model = second.models[0]
-    task_parts = model.task_variables(1)
+    stacked = model.stacked_task_weights
     assert model.conv_kind == "plain"
-    assert second.count_params() - first.count_params() == size(task_parts) > 0
-    assert {v.path.rsplit("/", 1)[-1] for v in task_parts} == {"task_1_gamma", "task_1_beta"}
-    channels = sum(layer.gammas[0].shape[0] for layer in model.norm_layers())
-    assert size(task_parts) == 2 * channels
+    # Only the norms hold per-task rows; task 2 adds one row to each.
+    assert {v.path.rsplit("/", 1)[-1] for v in stacked} == {"tasks_gamma", "tasks_beta"}
+    assert all(v.shape[0] == 2 for v in stacked)
+    row_sizes = sum(int(np.prod(v.shape[1:])) for v in stacked)
+    assert second.count_params() - first.count_params() == row_sizes > 0
+    channels = sum(layer.gamma.shape[1] for layer in model.norm_layers())
+    assert row_sizes == 2 * channels
 
 
 def _documented_trainable(method_name, generators, task):
@@ -176,7 +188,7 @@ def tiny_run(workdir, data_dir, **overrides):
 
 def per_task_parameters(**overrides):
     generator_config = config_lib.generator_config(TrainConfig(**dict(TINY, **overrides)))
-    return size(build_generator(num_tasks=2, conv_kind="hyper", **generator_config).task_variables(1))
+    return row_size(build_generator(num_tasks=2, conv_kind="hyper", **generator_config))
 
 
 @pytest.mark.parametrize("method_name", ["full", "hyper_full", "hyper_lifelong_gan"])

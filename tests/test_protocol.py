@@ -31,9 +31,9 @@ def test_table3_row1_is_conventional_filters_with_per_task_norms():
     assert all(isinstance(layer, (PlainConv2D, PlainConv2DTranspose)) for layer in model.conv_layers())
     assert all(isinstance(layer, TaskInstanceNorm) and layer.num_tasks == 2 for layer in model.norm_layers())
     # What task 2 adds is its norms' gamma and beta, nothing else.
-    added = model.task_variables(1)
-    assert added and all(v.name in ("task_1_gamma", "task_1_beta") for v in added)
-    norm_sizes = sum(2 * layer.gammas[0].shape[0] for layer in model.norm_layers())
+    stacked = model.stacked_task_weights
+    assert stacked and all(v.name in ("tasks_gamma", "tasks_beta") for v in stacked)
+    norm_sizes = sum(2 * layer.gamma.shape[1] for layer in model.norm_layers())
     assert second.count_params() - first.count_params() == norm_sizes
     assert method.distills
 

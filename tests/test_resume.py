@@ -83,7 +83,22 @@ def test_mid_task_checkpoint_holds_generator_discriminator_and_optimizers(tmp_pa
     trainer.train(tiny_config(tmp_path, toy_data_dir, tasks="toy_labels2street"), interrupt_after_steps=2)
     latest = tf.train.latest_checkpoint(str(tmp_path / "checkpoints" / "task_0"))
     names = [name for name, _ in tf.train.list_variables(latest)]
-    assert any(name.startswith("generator_0/block0_conv1..task_0_hidden_kernel") for name in names)
+    assert any(name.startswith("generator_0/block0_conv1..tasks_hidden_kernel") for name in names)
     assert any(name.startswith("discriminator/conv3..kernel") for name in names)
     assert any(name.startswith("generator_optimizer/_iterations") for name in names)
     assert any(name.startswith("step/") for name in names)
+
+
+def test_a_checkpoint_of_separate_per_task_variables_gets_one_sentence(tmp_path):
+    # Before per-task parameters were stacked, each task's were separate variables
+    # (block0_norm1.task_0_gamma, ...); such a run folder cannot be read any more.
+    import tensorflow as tf
+
+    from hyper_lifelong_gan import config as config_lib
+
+    old = tf.train.Checkpoint(**{"block0_norm1.task_0_gamma": tf.Variable(tf.ones(4))})
+    prefix = old.write(str(tmp_path / "generator"))
+    with pytest.raises(config_lib.InvalidConfig, match="older version .* new --workdir"):
+        workdir_lib.check_checkpoint_layout(prefix)
+    current = tf.train.Checkpoint(**{"block0_norm1.tasks_gamma": tf.Variable(tf.ones((1, 4)))})
+    workdir_lib.check_checkpoint_layout(current.write(str(tmp_path / "current")))

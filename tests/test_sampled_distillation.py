@@ -135,8 +135,8 @@ def test_a_sampled_term_reaches_only_the_drawn_task_and_shared_parameters(networ
     by_path = {v.path: g for v, g in zip(model.trainable_variables, gradients)}
 
     def reached(task):
-        return any(by_path[v.path] is not None and np.any(by_path[v.path].numpy() != 0)
-                   for v in model.task_variables(task))
+        return any(by_path[v.path] is not None and np.any(tf.convert_to_tensor(by_path[v.path]).numpy()[task] != 0)
+                   for v in model.stacked_task_weights)
 
     assert [task for task in range(EARLIER + 1) if reached(task)] == [
         int(losses.draw_distillation_tasks(EARLIER, 1, tf.constant((7, 8)))[0][0])

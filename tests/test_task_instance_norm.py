@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from hyper_lifelong_gan.layers import TaskInstanceNorm
-from layer_test_case import _np, _perturb, run_layer_test
+from layer_test_case import _np, _perturb_task, _task_rows, run_layer_test
 
 LAYER_CASES = {
     "task_instance_norm": dict(
@@ -16,9 +16,9 @@ LAYER_CASES = {
         input_shape=(2, 5, 5, 3),
         call_kwargs=dict(task=1),
         expected_output_shape=(2, 5, 5, 3),
-        expected_num_trainable_weights=4,
+        expected_num_trainable_weights=2,
         expected_num_params=12,
-        unused_weights=("task_0_",),
+        unused_tasks=(0,),
     ),
 }
 
@@ -48,8 +48,9 @@ def test_instance_norm_task_affine_changes_only_that_task():
     norm = TaskInstanceNorm(num_tasks=2)
     x = _channel_shifted_images((2, 5, 5, 3), seed=1)
     before = _np(norm(x, task=0))
-    _perturb(norm.task_weights(1), seed=2)
-    gamma, beta = (_np(w) for w in norm.task_weights(1))
+    _perturb_task(norm, 1, seed=2)
+    rows = _task_rows(norm, 1)
+    gamma, beta = rows["tasks_gamma"], rows["tasks_beta"]
     np.testing.assert_array_equal(_np(norm(x, task=0)), before)
     mean, var = x.mean(axis=(1, 2), keepdims=True), x.var(axis=(1, 2), keepdims=True)
     expected = (x - mean) / np.sqrt(var + norm.epsilon) * gamma + beta

@@ -103,6 +103,10 @@ def load_run(workdir):
                 f"{workdir} says {completed} tasks are learned, but the generators saved "
                 f"after task {stage + 1} ({tasks[stage].name}) are missing."
             )
+    try:
+        workdir_lib.check_checkpoint_layout(workdir_lib.task_checkpoint_prefix(workdir, 0))
+    except config_lib.InvalidConfig as error:
+        raise EvaluationError(str(error)) from None
     results = _read_json(os.path.join(workdir, workdir_lib.RESULTS), None) or workdir_lib.empty_results(
         method, tasks
     )

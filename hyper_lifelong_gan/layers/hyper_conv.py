@@ -6,7 +6,7 @@ import keras
 from keras import ops
 
 from hyper_lifelong_gan.layers.task_convolution import TaskConvolution
-from hyper_lifelong_gan.layers.task_selection import select
+from hyper_lifelong_gan.layers.task_selection import add_task_weights, take_task
 
 # Share of the base filters' standard deviation that depends on z at initialisation
 # (our choice; the paper does not say how H_i is initialised). H_i starts as a
@@ -84,77 +84,56 @@ class _HyperKernel(TaskConvolution):
                 stddev=math.sqrt(2.0 / (fan_in * self.num_bases))
             ),
         )
-        self.filter_generators = []
-        for index in range(self.num_filter_generators):
-            prefix = f"task_{index}" if self.task_specific_base_filters else "shared"
-            if self.dynamic_base_filters:
-                weights = (
-                    self.add_weight(
-                        name=f"{prefix}_hidden_kernel",
-                        shape=(self.z_dim, self.hidden_units),
-                        initializer="lecun_normal",
-                    ),
-                    self.add_weight(
-                        name=f"{prefix}_hidden_bias",
-                        shape=(self.hidden_units,),
-                        initializer="zeros",
-                    ),
-                    # He variance scaled by s^2: the z-dependent part has variance s^2.
-                    self.add_weight(
-                        name=f"{prefix}_output_kernel",
-                        shape=(self.hidden_units, kernel_area * self.num_bases),
-                        initializer=keras.initializers.VarianceScaling(
-                            scale=2.0 * INITIAL_Z_SHARE**2, mode="fan_in",
-                            distribution="untruncated_normal",
-                        ),
-                    ),
-                    # The z-independent base filters, variance 1 - s^2.
-                    self.add_weight(
-                        name=f"{prefix}_output_bias",
-                        shape=(kernel_area * self.num_bases,),
-                        initializer=keras.initializers.RandomNormal(
-                            stddev=math.sqrt(1.0 - INITIAL_Z_SHARE**2)
-                        ),
-                    ),
-                )
-            else:
-                weights = (
-                    self.add_weight(
-                        name=f"{prefix}_base_filters",
-                        shape=(kernel_area, self.num_bases),
-                        # Unit variance, like H_i's output: W's initialisation above
-                        # then gives the filters the He variance 2 / fan_in.
-                        initializer=keras.initializers.RandomNormal(stddev=1.0),
-                    ),
-                )
-            self.filter_generators.append(weights)
-        self.coefficients = []
-        if self.task_coefficients:
-            for index in range(self.num_tasks):
-                self.coefficients.append(
-                    self.add_weight(
-                        name=f"task_{index}_coefficients",
-                        shape=(self.num_bases, self.num_bases),
-                        initializer="identity",
-                    )
-                )
-
-    def task_weights(self, task):
-        """The variables that only task `task` uses (its H_i and C_i)."""
-        weights = []
+        # H_i and C_i of every task, one stacked variable per kind of weight with the
+        # task on the first axis (see `task_selection`); a shared H (the ablation)
+        # is a set of plain variables.
+        if self.dynamic_base_filters:
+            generator_specs = [
+                ("hidden_kernel", (self.z_dim, self.hidden_units), "lecun_normal"),
+                ("hidden_bias", (self.hidden_units,), "zeros"),
+                # He variance scaled by s^2: the z-dependent part has variance s^2.
+                ("output_kernel", (self.hidden_units, kernel_area * self.num_bases),
+                 lambda: keras.initializers.VarianceScaling(
+                     scale=2.0 * INITIAL_Z_SHARE**2, mode="fan_in", distribution="untruncated_normal")),
+                # The z-independent base filters, variance 1 - s^2.
+                ("output_bias", (kernel_area * self.num_bases,),
+                 lambda: keras.initializers.RandomNormal(stddev=math.sqrt(1.0 - INITIAL_Z_SHARE**2))),
+            ]
+        else:
+            # Unit variance, like H_i's output: W's initialisation above then gives
+            # the filters the He variance 2 / fan_in.
+            generator_specs = [
+                ("base_filters", (kernel_area, self.num_bases), lambda: keras.initializers.RandomNormal(stddev=1.0)),
+            ]
         if self.task_specific_base_filters:
-            weights.extend(self.filter_generators[task])
+            self.filter_generators = tuple(add_task_weights(
+                self, self.num_tasks, [(f"tasks_{name}", shape, init) for name, shape, init in generator_specs]
+            ))
+        else:
+            self.filter_generators = tuple(
+                self.add_weight(name=f"shared_{name}", shape=shape, initializer=init if isinstance(init, str) else init())
+                for name, shape, init in generator_specs
+            )
+        self.coefficients = None
         if self.task_coefficients:
-            weights.append(self.coefficients[task])
+            (self.coefficients,) = add_task_weights(
+                self, self.num_tasks, [("tasks_coefficients", (self.num_bases, self.num_bases), "identity")]
+            )
+
+    @property
+    def stacked_task_weights(self):
+        """The variables with a row per task (H_i's weights and C_i)."""
+        weights = list(self.filter_generators) if self.task_specific_base_filters else []
+        if self.coefficients is not None:
+            weights.append(self.coefficients)
         return weights
 
     def base_filters(self, task, z):
         """B_i = H_i(z), shape (k*k, K); eq. 3 (or the learned B_i of the ablation)."""
         if self.task_specific_base_filters:
-            # H_i's weights one by one: picked for an int, gathered for a tensor.
-            weights = [select(generators, task) for generators in zip(*self.filter_generators)]
+            weights = [take_task(weight, task) for weight in self.filter_generators]
         else:
-            weights = self.filter_generators[0]
+            weights = self.filter_generators
         kernel_area = self.kernel_size[0] * self.kernel_size[1]
         if not self.dynamic_base_filters:
             return weights[0]
@@ -169,7 +148,7 @@ class _HyperKernel(TaskConvolution):
         self._check_task(task, self.num_tasks)
         combination = self.shared_weight
         if self.task_coefficients:
-            combination = ops.matmul(select(self.coefficients, task), combination)
+            combination = ops.matmul(take_task(self.coefficients, task), combination)
         return ops.matmul(self.base_filters(task, z), combination)
 
     def task_kernel(self, task, z):

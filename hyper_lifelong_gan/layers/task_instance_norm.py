@@ -3,7 +3,13 @@
 import keras
 from keras import ops
 
-from hyper_lifelong_gan.layers.task_selection import group_members, is_static_task, is_task_group, select
+from hyper_lifelong_gan.layers.task_selection import (
+    add_task_weights,
+    is_static_task,
+    is_task_group,
+    take_task,
+    take_tasks,
+)
 
 
 @keras.saving.register_keras_serializable(package="hyper_lifelong_gan")
@@ -16,7 +22,8 @@ class TaskInstanceNorm(keras.layers.Layer):
     statistics are computed in float32 even under mixed precision.
 
     Args:
-        num_tasks: how many (gamma, beta) pairs to hold.
+        num_tasks: how many (gamma, beta) pairs to hold (the rows of `gamma` and
+            `beta`, shape (num_tasks, channels)).
         epsilon: added to the variance.
 
     Call arguments:
@@ -38,18 +45,14 @@ class TaskInstanceNorm(keras.layers.Layer):
 
     def build(self, input_shape):
         channels = input_shape[-1]
-        self.gammas = []
-        self.betas = []
-        for task in range(self.num_tasks):
-            self.gammas.append(
-                self.add_weight(name=f"task_{task}_gamma", shape=(channels,), initializer="ones")
-            )
-            self.betas.append(
-                self.add_weight(name=f"task_{task}_beta", shape=(channels,), initializer="zeros")
-            )
+        # One row per task (see `task_selection`).
+        self.gamma, self.beta = add_task_weights(
+            self, self.num_tasks, [("tasks_gamma", (channels,), "ones"), ("tasks_beta", (channels,), "zeros")]
+        )
 
-    def task_weights(self, task):
-        return [self.gammas[task], self.betas[task]]
+    @property
+    def stacked_task_weights(self):
+        return [self.gamma, self.beta]
 
     def call(self, inputs, task=0):
         if is_static_task(task) and not 0 <= task < self.num_tasks:
@@ -58,11 +61,10 @@ class TaskInstanceNorm(keras.layers.Layer):
             )
         if is_task_group(task):
             # Channels of the group's tasks side by side: their parameters likewise.
-            members = group_members(task)
-            gamma = ops.concatenate([select(self.gammas, t) for t in members], axis=0)
-            beta = ops.concatenate([select(self.betas, t) for t in members], axis=0)
+            gamma = ops.reshape(take_tasks(self.gamma, task), (-1,))
+            beta = ops.reshape(take_tasks(self.beta, task), (-1,))
         else:
-            gamma, beta = select(self.gammas, task), select(self.betas, task)
+            gamma, beta = take_task(self.gamma, task), take_task(self.beta, task)
         x = ops.cast(inputs, "float32")
         mean, variance = ops.moments(x, axes=(1, 2), keepdims=True)
         # gamma * (x - mean) / std + beta, folded into one multiply-add over the image

@@ -1,22 +1,30 @@
-"""How a layer finds the parameters of the task it is asked for.
+"""How a layer stores the parameters of its tasks and finds those of the task it is asked for.
+
+Per-task parameters are stacked: each kind of per-task weight (a filter generator's
+hidden kernel, a norm's gamma, ...) is one variable whose first axis is the task,
+row i belonging to task i (`add_task_weights`). The number of variables, and so the
+work of the optimizer and of every op that touches them, does not grow as tasks are
+learned; only the rows do. A model that gains a task is rebuilt with one more row
+and the earlier rows are copied over (`models.copy_weights`).
 
 A task is named in one of three ways:
 
-- a Python int: the layer picks that task's variables directly (training, evaluation);
+- a Python int: the layer slices that task's row (training, evaluation);
 - a scalar integer tensor: the task is only known when the step runs (sampled
-  distillation draws it inside the compiled step), so the layer stacks its per-task
-  variables along a task axis and gathers the one it needs. The stacked copy is a
-  few small tensors per layer (the per-task parameters are ~3% of a generator), and
-  the gradient reaches only the gathered task's variables;
+  distillation draws it inside the compiled step), so the layer gathers the row;
 - a group of tasks (a list of ints or a 1-D integer tensor of known length): the
   layer runs every task of the group at once, with the tasks' activations side by
   side along the channel axis (task-major: channels [g*c, (g+1)*c) belong to the
   g-th task of the group). This is how distillation of several earlier tasks runs
   as one batched computation.
+
+Either way the gradient reaches only the rows of the tasks the call used; the other
+rows get exact zeros.
 """
 
 import numbers
 
+import keras
 from keras import ops
 
 
@@ -43,9 +51,67 @@ def group_members(tasks):
     return list(ops.unstack(tasks, num=tasks.shape[0], axis=0))
 
 
-def select(per_task_variables, task):
-    """The variable of `task` among `per_task_variables` (one per task, same shapes):
-    indexed directly for a Python int, gathered from their stack for a tensor."""
+def take_task(stacked, task):
+    """Row `task` of a stacked per-task weight: sliced for a Python int, gathered for a
+    scalar integer tensor."""
     if is_static_task(task):
-        return per_task_variables[task]
-    return ops.take(ops.stack([getattr(v, "value", v) for v in per_task_variables]), task, axis=0)
+        return stacked[task]
+    return ops.take(stacked, task, axis=0)
+
+
+def take_tasks(stacked, tasks):
+    """The rows of a group of tasks, shape (len(tasks), *row shape)."""
+    if isinstance(tasks, (list, tuple)):
+        if all(is_static_task(t) for t in tasks):
+            return ops.take(stacked, ops.convert_to_tensor(list(tasks), "int32"), axis=0)
+        return ops.stack([take_task(stacked, t) for t in tasks])
+    return ops.take(stacked, tasks, axis=0)
+
+
+def select(per_task_values, task):
+    """The entry of `task` in a Python list with one tensor per task (same shapes):
+    indexed for a Python int, gathered from their stack for a tensor. For values that
+    are computed per task (a layer's filters), not stored (see `take_task`)."""
+    if is_static_task(task):
+        return per_task_values[task]
+    return ops.take(ops.stack([getattr(v, "value", v) for v in per_task_values]), task, axis=0)
+
+
+def add_task_weights(layer, num_tasks, specs, dtype=None):
+    """Creates one stacked variable per entry of `specs`, with `num_tasks` rows.
+
+    `specs` is a list of (name, row shape, initializer), the initializer a name such
+    as "zeros" or a function of no arguments that makes one (see `_fresh`). Row i
+    is initialised exactly as a separate variable of task i would be, in the same
+    order (all weights of task 0, then all of task 1, ...), so a model's initial
+    values do not depend on whether its per-task weights are stacked.
+
+    Returns the variables, in the order of `specs`.
+    """
+    dtype = dtype or layer.variable_dtype
+    # One initializer per row, made now and in this order: an unseeded Keras
+    # initializer fixes its seed when it is made, so the values no longer depend on
+    # when (or how often: Keras also traces a symbolic build) it is called.
+    rows = [[_fresh(initializer) for _, _, initializer in specs] for _ in range(num_tasks)]
+
+    def initializer_of(index, row_shape):
+        def initializer(shape, dtype=None):
+            return ops.stack([row[index](row_shape, dtype=dtype) for row in rows])
+
+        return initializer
+
+    return [
+        layer.add_weight(
+            name=name, shape=(num_tasks, *shape), dtype=dtype, initializer=initializer_of(index, shape)
+        )
+        for index, (name, shape, _) in enumerate(specs)
+    ]
+
+
+def _fresh(initializer):
+    """A new initializer for one row, from a name or a factory (a function of no
+    arguments that returns one): every row needs its own instance, or the rows of an
+    unseeded initializer would all be equal."""
+    if isinstance(initializer, str):
+        return keras.initializers.get(initializer)
+    return initializer()

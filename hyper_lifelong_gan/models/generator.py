@@ -168,12 +168,22 @@ class ResnetGenerator(keras.Model):
     def norm_layers(self):
         return [self.head_norm, *self.down_norms, *[n for pair in self.block_norms for n in pair], *self.up_norms]
 
+    @property
+    def stacked_task_weights(self):
+        """Every variable with a row per task (see `layers.task_selection`)."""
+        return [v for layer in self.conv_layers() + self.norm_layers() for v in layer.stacked_task_weights]
+
     def task_variables(self, task):
-        """The variables only task `task` uses: its filter generators, coefficients,
-        norm parameters (if task-conditional) or piggyback filters."""
+        """What training task `task` alone may change: its own piggyback filters, and
+        the stacked per-task weights (filter generators, coefficients, norm parameters
+        if task-conditional) whole. A loss on task `task` alone gives the other tasks'
+        rows of those exact zero gradients, which leave them unchanged under Adam
+        started afresh for the task (`tests/test_methods.py` checks that earlier tasks
+        keep their outputs bit for bit)."""
         variables = [v for layer in self.conv_layers() for v in layer.task_weights(task)]
+        variables += [v for layer in self.conv_layers() for v in layer.stacked_task_weights]
         if self.task_conditional_norm:
-            variables += [v for layer in self.norm_layers() for v in layer.task_weights(task)]
+            variables += [v for layer in self.norm_layers() for v in layer.stacked_task_weights]
         return variables
 
     def sample_z(self, seed):
@@ -227,10 +237,10 @@ def grow_generator(generator, num_tasks):
     """A new generator for `num_tasks` tasks holding copies of `generator`'s weights.
 
     Keras 3 forbids new weights on a built layer, so a model that learns a task
-    is rebuilt with one more set of task parameters; shared weights and those of
-    earlier tasks are copied by path, the new task's are freshly initialised
-    (identity coefficients). `generator` itself is left untouched: it is exactly
-    the frozen teacher of the distillation loss.
+    is rebuilt with one more row in every stacked per-task weight; shared weights
+    and the rows of earlier tasks are copied by path, the new task's row is freshly
+    initialised (identity coefficients). `generator` itself is left untouched: it is
+    exactly the frozen teacher of the distillation loss.
     """
     config = generator.get_config()
     config.pop("trainable", None)
@@ -246,16 +256,29 @@ def _relative_path(variable):
 
 
 def copy_weights(source, target):
-    """Assigns every variable of `target` that `source` has under the same path."""
+    """Assigns every variable of `target` that `source` has under the same path; a
+    stacked per-task weight with more rows in `target` receives `source`'s rows first
+    and keeps its own for the tasks `source` lacks."""
     by_path = {_relative_path(v): v for v in source.weights}
+    stacked = {id(v) for v in _stacked_task_weights(target)}
     copied = 0
     for variable in target.weights:
         match = by_path.get(_relative_path(variable))
-        if match is not None:
-            if tuple(match.shape) != tuple(variable.shape):
-                raise ValueError(
-                    f"Cannot copy {match.path} of shape {match.shape} into shape {variable.shape}."
-                )
+        if match is None:
+            continue
+        if tuple(match.shape) == tuple(variable.shape):
             variable.assign(match)
-            copied += 1
+        elif (
+            id(variable) in stacked
+            and match.shape[0] < variable.shape[0]
+            and tuple(match.shape[1:]) == tuple(variable.shape[1:])
+        ):
+            variable.assign(ops.concatenate([match, variable[match.shape[0]:]], axis=0))
+        else:
+            raise ValueError(f"Cannot copy {match.path} of shape {match.shape} into shape {variable.shape}.")
+        copied += 1
     return copied
+
+
+def _stacked_task_weights(model):
+    return getattr(model, "stacked_task_weights", [])

@@ -42,7 +42,8 @@ from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
 from hyper_lifelong_gan.training.unpaired_steps import UnpairedTaskStep
 from hyper_lifelong_gan.workdir import (  # noqa: F401 (ConfigMismatch, prepare_config: the trainer's too)
     PROGRESS, RESULTS, ConfigMismatch, check_or_write_run_config, check_run_config, empty_results, load_json,
-    prepare_config, restore_cycle_generators, restore_task_generators, save_task_generators,
+    check_checkpoint_layout, prepare_config, restore_cycle_generators, restore_task_generators,
+    save_task_generators,
     write_json_atomically,
 )
 
@@ -370,6 +371,7 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
         manager = files.checkpoint_manager(checkpoint, checkpoint_dir, max_to_keep=2)
         latest = tf.train.latest_checkpoint(checkpoint_dir)  # every worker resumes from the chief's
         if latest:
+            check_checkpoint_layout(latest)
             checkpoint.restore(latest).assert_existing_objects_matched()
             _use_learning_rate(setup.checkpoint_items, config.learning_rate)
         start_step = int(step_counter.numpy())
