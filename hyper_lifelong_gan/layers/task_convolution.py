@@ -19,8 +19,9 @@ class TaskConvolution(keras.layers.Layer):
     """Base of the generator's convolutions: a filter per task, applied without bias.
 
     Subclasses decide where the filter of a task comes from (`task_kernel`, laid
-    out (k, k, c_in, c_out)) and which variables belong to tasks: stacked with a row
-    per task (`stacked_task_weights`) or held one per task (`task_weights`); this class applies the filter as a convolution or, with
+    out (k, k, c_in, c_out)) and which variables belong to tasks: stacked with a
+    row per task (`stacked_task_weights`) or held one per task (`task_weights`);
+    this class applies the filter as a convolution or, with
     `transposed = True`, as a transposed convolution ("same" padding then
     multiplies the spatial size by exactly the stride). Every call takes `task`
     and `z`, so one generator definition serves every conv kind.

@@ -170,21 +170,19 @@ class ResnetGenerator(keras.Model):
 
     @property
     def stacked_task_weights(self):
-        """Every variable with a row per task (see `layers.task_selection`)."""
-        return [v for layer in self.conv_layers() + self.norm_layers() for v in layer.stacked_task_weights]
+        """Every variable with a row per task (see `layers.task_selection`): the conv
+        layers' and, if task-conditional, the norms' (otherwise their single row is
+        shared by every task)."""
+        layers = self.conv_layers() + (self.norm_layers() if self.task_conditional_norm else [])
+        return [v for layer in layers for v in layer.stacked_task_weights]
 
     def task_variables(self, task):
         """What training task `task` alone may change: its own piggyback filters, and
-        the stacked per-task weights (filter generators, coefficients, norm parameters
-        if task-conditional) whole. A loss on task `task` alone gives the other tasks'
-        rows of those exact zero gradients, which leave them unchanged under Adam
-        started afresh for the task (`tests/test_methods.py` checks that earlier tasks
-        keep their outputs bit for bit)."""
+        the stacked per-task weights whole. A loss on task `task` alone gives the
+        other tasks' rows exact zero gradients, which leave them unchanged under an
+        Adam started afresh for the task."""
         variables = [v for layer in self.conv_layers() for v in layer.task_weights(task)]
-        variables += [v for layer in self.conv_layers() for v in layer.stacked_task_weights]
-        if self.task_conditional_norm:
-            variables += [v for layer in self.norm_layers() for v in layer.stacked_task_weights]
-        return variables
+        return variables + self.stacked_task_weights
 
     def sample_z(self, seed):
         """A deterministic noise vector for `seed` (an int or a shape-[2] int tensor)."""
