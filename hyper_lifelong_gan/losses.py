@@ -62,21 +62,33 @@ def draw_distillation_tasks(num_earlier, per_step, seed):
     """The earlier tasks a step distils, and the weight of their sum.
 
     `per_step` 0 (or at least `num_earlier`): every earlier task, `[0, ...,
-    num_earlier - 1]`, weight 1: eq. 10 exactly. Otherwise `per_step` tasks drawn
-    uniformly without replacement from the step's stateless `seed` (folded with a
-    constant first, so the draw is independent of the noise image drawn from the
-    same seed), as an int32 tensor of that length, so the draw happens inside a
-    compiled step; weight num_earlier / per_step: each task is drawn with
-    probability per_step / num_earlier, so the weighted sum is an unbiased
-    estimate of the sum over every earlier task.
+    num_earlier - 1]`, weight 1: eq. 10 exactly. Otherwise `per_step` distinct
+    tasks, as an int32 tensor of that length, so the draw happens inside a compiled
+    step, and the weight num_earlier / per_step.
+
+    The tasks are drawn in cycles: the steps of a task are cut into cycles of
+    ceil(num_earlier / per_step) steps, each cycle takes a fresh random order of the
+    earlier tasks, and its steps take the next `per_step` of that order (the last
+    one wrapping round to its start). So every earlier task is distilled at least
+    once per cycle, never left out for long by chance, while each task is in any
+    given step with probability per_step / num_earlier, which makes the weighted sum
+    an unbiased estimate of the sum over every earlier task.
+
+    `seed` is the step's stateless seed, (stream, step index within the task); the
+    cycle's order is drawn from (stream, cycle) folded with a constant, so it is
+    independent of the noise drawn from the step's seed, and the same eagerly, in a
+    graph and under XLA (Philox is named, not "auto_select"), on every device.
     """
     if per_step == 0 or per_step >= num_earlier:
         return list(range(num_earlier)), 1.0
-    seed = tf.random.experimental.stateless_fold_in(seed, DRAW_SALT)
-    # Philox named, not "auto_select": the draw is then the same eagerly, in a graph
-    # and under XLA, on every device, so any way of running the step draws alike.
-    scores = tf.random.stateless_uniform((num_earlier,), seed=seed, alg="philox")
-    return tf.math.top_k(scores, k=per_step).indices, num_earlier / per_step
+    seed = tf.cast(seed, tf.int64)
+    stream, step = seed[0], seed[1]
+    steps_per_cycle = -(-num_earlier // per_step)
+    cycle_seed = tf.random.experimental.stateless_fold_in(tf.stack([stream, step // steps_per_cycle]), DRAW_SALT)
+    scores = tf.random.stateless_uniform((num_earlier,), seed=cycle_seed, alg="philox")
+    order = tf.math.top_k(scores, k=num_earlier).indices  # a random permutation
+    positions = ((step % steps_per_cycle) * per_step + tf.range(per_step, dtype=tf.int64)) % num_earlier
+    return tf.gather(order, positions), num_earlier / per_step
 
 
 def resize_for_distillation(images, scale):

@@ -76,21 +76,34 @@ def test_sampled_term_is_the_drawn_tasks_scaled(networks, per_step, batched):
     np.testing.assert_allclose(term, expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("per_step", [1, 2])
-def test_draws_cover_every_earlier_task_and_are_unbiased(per_step):
-    earlier, steps = 9, 400
-    counts = np.zeros(earlier)
+@pytest.mark.parametrize("earlier, per_step", [(9, 1), (9, 2), (9, 3), (4, 3)])
+def test_draws_cover_every_earlier_task_in_every_cycle(earlier, per_step):
+    cycle = -(-earlier // per_step)
+    steps = 30 * cycle
+    draws = []
     for step in range(steps):
         drawn, weight = losses.draw_distillation_tasks(earlier, per_step, tf.constant(_step_seed(1, earlier, step)))
-        drawn = drawn.numpy()
-        assert len(set(drawn.tolist())) == per_step  # without replacement
-        counts[drawn] += 1
-    assert counts.min() > 0  # every earlier task is distilled during the task
-    # Each task is drawn with probability per_step / earlier, so weight * count estimates
-    # `steps` (the count of exact mode); binomial spread, 5 standard deviations.
-    p = per_step / earlier
-    assert np.abs(counts - steps * p).max() < 5 * np.sqrt(steps * p * (1 - p))
+        drawn = drawn.numpy().tolist()
+        assert len(set(drawn)) == per_step  # distinct tasks in a step
+        draws.append(drawn)
     assert weight * per_step == earlier
+    for start in range(0, steps, cycle):
+        # Every earlier task is distilled in every cycle of ceil(earlier / per_step) steps.
+        assert {task for drawn in draws[start:start + cycle] for task in drawn} == set(range(earlier))
+    orders = {tuple(task for drawn in draws[start:start + cycle] for task in drawn) for start in range(0, steps, cycle)}
+    assert len(orders) > 1  # each cycle draws its own order
+
+
+@pytest.mark.parametrize("earlier, per_step", [(9, 1), (5, 2)])
+def test_each_step_draws_each_task_with_the_same_probability(earlier, per_step):
+    # Unbiased: at any step position within a cycle, over many streams, every task is
+    # drawn with probability per_step / earlier (binomial spread, 5 standard deviations).
+    streams, p = 600, per_step / earlier
+    for step in range(-(-earlier // per_step)):
+        counts = np.zeros(earlier)
+        for stream in range(streams):
+            counts[losses.draw_distillation_tasks(earlier, per_step, tf.constant((stream, step)))[0].numpy()] += 1
+        assert np.abs(counts - streams * p).max() < 5 * np.sqrt(streams * p * (1 - p)), (step, counts)
 
 
 def test_every_task_when_more_are_asked_than_exist():

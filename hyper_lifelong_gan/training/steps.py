@@ -21,8 +21,9 @@ class TaskStep:
 
     Distillation (eq. 10): with `config.distill_tasks_per_step` = 0 every earlier
     task is distilled in every step, exactly as the paper does. With K >= 1, K
-    earlier tasks are drawn uniformly without replacement inside the compiled step
-    (from the step's noise seed, so a resumed run draws the same) and their sum is
+    distinct earlier tasks are drawn inside the compiled step, in random cycles that
+    cover every earlier task (`losses.draw_distillation_tasks`; from the step's
+    noise seed, so a resumed run draws the same), and their sum is
     scaled by (t - 1) / K, an unbiased estimate of the full sum. The drawn tasks
     reach the layers as an index tensor, so a draw never retraces.
     `config.distill_scale` < 1 distils on images resized to that share of their
