@@ -76,8 +76,11 @@ def draw_distillation_tasks(num_earlier, per_step, seed):
 
     `seed` is the step's stateless seed, (stream, step index within the task); the
     cycle's order is drawn from (stream, cycle) folded with a constant, so it is
-    independent of the noise drawn from the step's seed, and the same eagerly, in a
-    graph and under XLA (Philox is named, not "auto_select"), on every device.
+    independent of the noise drawn from the step's seed. The draw is the same
+    eagerly and in a graph, and on every replica, so a resumed run draws what it
+    would have drawn; a step compiled with XLA draws other (equally random) orders,
+    because XLA's stateless generator is not TensorFlow's, so a run resumed with a
+    different `--jit_compile` draws differently from there on.
     """
     if per_step == 0 or per_step >= num_earlier:
         return list(range(num_earlier)), 1.0
