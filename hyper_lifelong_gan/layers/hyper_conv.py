@@ -6,7 +6,7 @@ import keras
 from keras import ops
 
 from hyper_lifelong_gan.layers.task_convolution import TaskConvolution
-from hyper_lifelong_gan.layers.task_selection import add_task_weights, take_task
+from hyper_lifelong_gan.layers.task_selection import add_task_weights, new_initializer, take_task
 
 # Share of the base filters' standard deviation that depends on z at initialisation
 # (our choice; the paper does not say how H_i is initialised). H_i starts as a
@@ -111,7 +111,7 @@ class _HyperKernel(TaskConvolution):
             ))
         else:
             self.filter_generators = tuple(
-                self.add_weight(name=f"shared_{name}", shape=shape, initializer=init if isinstance(init, str) else init())
+                self.add_weight(name=f"shared_{name}", shape=shape, initializer=new_initializer(init))
                 for name, shape, init in generator_specs
             )
         self.coefficients = None

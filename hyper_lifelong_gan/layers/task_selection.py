@@ -81,7 +81,7 @@ def add_task_weights(layer, num_tasks, specs, dtype=None):
     """Creates one stacked variable per entry of `specs`, with `num_tasks` rows.
 
     `specs` is a list of (name, row shape, initializer), the initializer a name such
-    as "zeros" or a function of no arguments that makes one (see `_fresh`). Row i
+    as "zeros" or a function of no arguments that makes one (see `new_initializer`). Row i
     is initialised exactly as a separate variable of task i would be, in the same
     order (all weights of task 0, then all of task 1, ...), so a model's initial
     values do not depend on whether its per-task weights are stacked.
@@ -92,7 +92,7 @@ def add_task_weights(layer, num_tasks, specs, dtype=None):
     # One initializer per row, made now and in this order: an unseeded Keras
     # initializer fixes its seed when it is made, so the values no longer depend on
     # when (or how often: Keras also traces a symbolic build) it is called.
-    rows = [[_fresh(initializer) for _, _, initializer in specs] for _ in range(num_tasks)]
+    rows = [[new_initializer(initializer) for _, _, initializer in specs] for _ in range(num_tasks)]
 
     def initializer_of(index, row_shape):
         def initializer(shape, dtype=None):
@@ -108,9 +108,9 @@ def add_task_weights(layer, num_tasks, specs, dtype=None):
     ]
 
 
-def _fresh(initializer):
-    """A new initializer for one row, from a name or a factory (a function of no
-    arguments that returns one): every row needs its own instance, or the rows of an
+def new_initializer(initializer):
+    """A new initializer from a name or a factory (a function of no arguments that
+    returns one). Every stacked row needs its own instance, or the rows of an
     unseeded initializer would all be equal."""
     if isinstance(initializer, str):
         return keras.initializers.get(initializer)
