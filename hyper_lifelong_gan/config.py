@@ -41,7 +41,8 @@ class TrainConfig:
     hidden_units: int = _field(64, "Hidden size of each filter generator MLP (paper: 64).")
     beta: float = _field(100.0, "Weight of the distillation loss (paper: 100).")
     l1_weight: float = _field(100.0, "Weight of the pix2pix L1 term (pix2pix: 100; the paper uses 'the exact loss used in Pix2Pix' without its weight).")
-    distill_tasks_per_step: int = _field(0, "Earlier tasks distilled per step: 0 = every earlier task in every step, eq. 10 exactly (the paper's); K >= 1 = K distinct earlier tasks each step, drawn in random cycles that cover every earlier task, their sum scaled by (t-1)/K (an unbiased estimate of eq. 10), so a step's cost stops growing with the number of tasks learned (this project's option).")
+    distill_tasks_per_step: int = _field(0, "Earlier tasks distilled per step: 0 = every earlier task in every step, eq. 10 exactly (the paper's); K >= 1 = K passes' worth each step: K distinct earlier tasks on the whole batch (or more, each on a share of it: --distill_spread), drawn in random cycles that cover every earlier task, their sum scaled by (t-1)/K (an unbiased estimate of eq. 10), so a step's cost stops growing with the number of tasks learned (this project's option).")
+    distill_spread: int = _field(1, "With --distill_tasks_per_step=K >= 1: cut each distillation pass's batch into up to this many runs of images, each run distilling its own drawn earlier task, so a step distils up to K x this many earlier tasks (at most t-1), each on a share of the batch, for the work of K passes plus a cost per run (this project's option). 1 = each drawn task sees the whole batch; up to the batch size, more runs forget less and cost more (README 'Many tasks').")
     distill_scale: float = _field(1.0, "Side of the distillation images relative to the training images, 1/n for a whole n (1 = the paper's; 0.5 distils on 2x2 averages, about a quarter of the cost; this project's option). image_size * distill_scale must be a multiple of 4.")
     distill_batched: bool = _field(False, "Run the distilled tasks' teacher and student passes as one grouped computation (tasks side by side on the channel axis) instead of one pass per task; the same numbers up to float rounding, but slower wherever it was measured (a 2-core CPU and an H200: docs/performance.md), hence off by default.")
     distill_input: str = _field("swap", "Input of the distillation term (paper Table 2): swap = real target B_t, unswap = conditional image A_t, noise = uniform noise.")
@@ -301,6 +302,7 @@ FLAG_RULES = {
     "hidden_units": POSITIVE_INT,
     "beta": NON_NEGATIVE_NUMBER,
     "distill_tasks_per_step": NON_NEGATIVE_INT,
+    "distill_spread": POSITIVE_INT,
     "distill_scale": Rule(lambda value: value == value and 0 < value <= 1, "a number in (0, 1]"),
     "l1_weight": NON_NEGATIVE_NUMBER,
     "learning_rate": POSITIVE_NUMBER,
@@ -348,6 +350,12 @@ def validate(config):
         InvalidConfig: the first field whose value is not allowed.
     """
     check_flags(dataclasses.asdict(config), FLAG_RULES)
+    if config.distill_batched and config.distill_spread != 1 and config.distill_tasks_per_step:
+        raise InvalidConfig(
+            "--distill_batched runs whole-batch tasks as one grouped computation, which runs of images "
+            f"(--distill_spread={config.distill_spread}) cannot use; pass --distill_spread=1 as well, or leave "
+            "out --distill_batched."
+        )
     if config.distill_scale != 1:
         factor = round(1 / config.distill_scale)
         if abs(factor * config.distill_scale - 1) > 1e-9:

@@ -84,6 +84,13 @@ def draw_distillation_tasks(num_earlier, per_step, seed):
     """
     if per_step == 0 or per_step >= num_earlier:
         return list(range(num_earlier)), 1.0
+    return cycled_tasks(num_earlier, per_step, seed), num_earlier / per_step
+
+
+def cycled_tasks(num_earlier, per_step, seed):
+    """`per_step` (at most `num_earlier`) distinct earlier tasks, as an int32 tensor,
+    drawn in the cycles `draw_distillation_tasks` describes; with `per_step` equal to
+    `num_earlier`, a fresh random order of them all in every step."""
     seed = tf.cast(seed, tf.int64)
     stream, step = seed[0], seed[1]
     steps_per_cycle = -(-num_earlier // per_step)
@@ -91,7 +98,56 @@ def draw_distillation_tasks(num_earlier, per_step, seed):
     scores = tf.random.stateless_uniform((num_earlier,), seed=cycle_seed, alg="philox")
     order = tf.math.top_k(scores, k=num_earlier).indices  # a random permutation
     positions = ((step % steps_per_cycle) * per_step + tf.range(per_step, dtype=tf.int64)) % num_earlier
-    return tf.gather(order, positions), num_earlier / per_step
+    return tf.gather(order, positions)
+
+
+def spread_plan(num_earlier, passes, global_batch, runs_per_pass, replica=0, replicas=1):
+    """Which images of a replica distil which drawn task when `passes` passes of
+    distillation are spread over the earlier tasks in runs (`--distill_spread`).
+
+    The global batch's `passes` x `global_batch` (pass, image) slots, pass-major, are cut
+    into `runs = min(num_earlier, passes * min(runs_per_pass, global_batch))` runs of
+    consecutive slots, as equal as they can be; run r distils the r-th drawn task
+    (`cycled_tasks` with `runs` tasks per step). So a step distils `runs` distinct
+    earlier tasks at the cost of `passes` passes over the batch (plus a little per
+    run). Every image is in exactly `passes` slots, in distinct runs (a run is at most
+    a batch long), so of distinct tasks. With `runs_per_pass` 1 each of `passes`
+    tasks sees the whole batch. Replica `replica` of `replicas` holds global images
+    [replica * b, (replica + 1) * b) with b = global_batch / replicas; the plan
+    depends only on the global slots, so every split of the batch over replicas
+    distils the same (image, task) pairs.
+
+    Returns (runs, [(run, local image indices), ...]) for the runs that touch this
+    replica's images; all static, known while tracing.
+    """
+    local = global_batch // replicas
+    first = replica * local
+    slots = passes * global_batch
+    runs = min(num_earlier, passes * min(runs_per_pass, global_batch))
+    bounds = [r * slots // runs for r in range(runs + 1)]
+    plan = []
+    for run in range(runs):
+        images = [s % global_batch - first for s in range(bounds[run], bounds[run + 1])
+                  if first <= s % global_batch < first + local]
+        if images:
+            plan.append((run, images))
+    return runs, plan
+
+
+def spread_distillation_loss(teacher, student, images, tasks, plan, z):
+    """The distillation L1 per example when runs of images distil their own tasks:
+    for every (run, image indices) of `plan`, one teacher and one student pass on
+    those images with task `tasks[run]`; an image's value sums over its runs."""
+    batch = images.shape[0]
+    total = tf.zeros(tf.shape(images)[:1], tf.float32)
+    for run, indices in plan:
+        whole = indices == list(range(batch or 0))
+        part = images if whole else tf.gather(images, indices)
+        task = tasks[run]
+        target = tf.stop_gradient(teacher(part, task=task, z=z))
+        value = l1_per_example(student(part, task=task, z=z, training=True), target)
+        total += value if whole else tf.scatter_nd(tf.constant(indices, tf.int32)[:, None], value, tf.shape(total))
+    return total
 
 
 def resize_for_distillation(images, scale):

@@ -21,8 +21,12 @@ import distilling_step  # noqa: E402  (beside this script)
 
 CONFIG = config_lib.TrainConfig(batch_size=4, image_size=32, ngf=4, n_blocks=1, ndf=8)
 STEPS = 3
-# Sampled distillation: task 4 distils 1 of its 3 earlier tasks per step, drawn in the step.
-SAMPLED = dataclasses.replace(CONFIG, distill_tasks_per_step=1)
+# Sampled distillation: task 4 distils one pass' worth of its 3 earlier tasks per
+# step, drawn in the step: in runs (--distill_spread=4: 3 tasks on runs of the 4
+# images, images 0 | 1 | 2 and 3, so the first replica holds two runs and the second
+# one), or 1 task on the whole batch.
+SAMPLED = dataclasses.replace(CONFIG, distill_tasks_per_step=1, distill_spread=4)
+WHOLE = dataclasses.replace(SAMPLED, distill_spread=1)
 SAMPLED_TASK = 3
 
 
@@ -32,11 +36,14 @@ if __name__ == "__main__":
     tf.config.run_functions_eagerly(True)
     single = distilling_step.losses(CONFIG, STEPS)
     sampled_single = distilling_step.losses(SAMPLED, STEPS, task=SAMPLED_TASK)
+    whole_single = distilling_step.losses(WHOLE, STEPS, task=SAMPLED_TASK)
     tf.config.run_functions_eagerly(False)
     mirrored_strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     mirrored = distilling_step.losses(CONFIG, STEPS, mirrored_strategy)
     sampled_mirrored = distilling_step.losses(SAMPLED, STEPS, mirrored_strategy, task=SAMPLED_TASK)
+    whole_mirrored = distilling_step.losses(WHOLE, STEPS, mirrored_strategy, task=SAMPLED_TASK)
     print(json.dumps({
         "replicas": mirrored_strategy.num_replicas_in_sync, "single": single, "mirrored": mirrored,
         "sampled_single": sampled_single, "sampled_mirrored": sampled_mirrored,
+        "whole_single": whole_single, "whole_mirrored": whole_mirrored,
     }))

@@ -66,7 +66,7 @@ def test_exact_mode_is_eq_10(networks, batched):
 @pytest.mark.parametrize("per_step,batched", [(1, False), (2, False), (2, True)])
 def test_sampled_term_is_the_drawn_tasks_scaled(networks, per_step, batched):
     method, teacher, student, images, z = networks
-    step = _step(method, teacher, distill_tasks_per_step=per_step, distill_batched=batched)
+    step = _step(method, teacher, distill_tasks_per_step=per_step, distill_batched=batched, distill_spread=1)
     seed = tf.constant((7, 8))
     drawn, weight = losses.draw_distillation_tasks(EARLIER, per_step, seed)
     drawn = [int(task) for task in drawn.numpy()]
@@ -126,7 +126,7 @@ def test_draw_happens_inside_the_compiled_step_without_retracing(networks, jit_c
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_lower_resolution_distils_on_area_averaged_images(networks, jit_compile):
     method, teacher, student, images, z = networks
-    step = _step(method, teacher, distill_scale=0.5, distill_tasks_per_step=1)
+    step = _step(method, teacher, distill_scale=0.5, distill_tasks_per_step=1, distill_spread=1)
     seed = tf.constant((7, 8))
     term = tf.function(lambda: step.distillation(teacher, student, images, z, seed), jit_compile=jit_compile)()
     # Drawn as the step draws it: XLA's stateless generator is not TensorFlow's, so
@@ -143,22 +143,105 @@ def test_a_sampled_term_reaches_only_the_drawn_task_and_shared_parameters(networ
     # Gradient isolation with the task chosen by a tensor: the gathered copy of the
     # stacked per-task weights passes gradient to the drawn task's variables alone.
     method, teacher, student, images, z = networks
-    step = _step(method, teacher, distill_tasks_per_step=1)
+    seed = tf.constant((7, 8))
+    by_path = _distillation_gradients(_step(method, teacher, distill_tasks_per_step=1, distill_spread=1),
+                                      networks, seed)
+    model = student.models[0]
+    assert _reached_tasks(model, by_path) == [int(losses.draw_distillation_tasks(EARLIER, 1, seed)[0][0])]
+    shared = [v for v in model.trainable_variables if v.path.endswith("shared_weight")]
+    assert shared and all(np.any(by_path[v.path].numpy() != 0) for v in shared)
+
+
+def _distillation_gradients(step, networks, seed):
+    """The gradient of the summed distillation term by each student variable's path."""
+    _, teacher, student, images, z = networks
     model = student.models[0]
     with tf.GradientTape() as tape:
-        loss = tf.reduce_sum(step.distillation(teacher, student, images, z, tf.constant((7, 8))))
-    gradients = tape.gradient(loss, model.trainable_variables)
-    by_path = {v.path: g for v, g in zip(model.trainable_variables, gradients)}
+        loss = tf.reduce_sum(step.distillation(teacher, student, images, z, seed))
+    return dict(zip((v.path for v in model.trainable_variables), tape.gradient(loss, model.trainable_variables)))
 
+
+def _reached_tasks(model, by_path):
+    """The tasks whose rows of the stacked per-task weights got a non-zero gradient."""
     def reached(task):
         return any(by_path[v.path] is not None and np.any(tf.convert_to_tensor(by_path[v.path]).numpy()[task] != 0)
                    for v in model.stacked_task_weights)
 
-    assert [task for task in range(EARLIER + 1) if reached(task)] == [
-        int(losses.draw_distillation_tasks(EARLIER, 1, tf.constant((7, 8)))[0][0])
-    ]
-    shared = [v for v in model.trainable_variables if v.path.endswith("shared_weight")]
-    assert shared and all(np.any(by_path[v.path].numpy() != 0) for v in shared)
+    return [task for task in range(model.num_tasks) if reached(task)]
+
+
+@pytest.mark.parametrize("per_step", [1, 2])
+def test_spread_term_is_each_image_distilling_its_runs_task(networks, per_step):
+    # Batch 2, 3 earlier tasks. K=1: 2 runs of one slot, image 0 distils the first drawn
+    # task and image 1 the second. K=2: 4 slots in 3 runs (slots 0 | 1 | 2, 3), so
+    # image 0 distils drawn tasks 1 and 3, image 1 drawn tasks 2 and 3.
+    method, teacher, student, images, z = networks
+    step = _step(method, teacher, distill_tasks_per_step=per_step, distill_spread=2)
+    seed = tf.constant((7, 8))
+    runs, plan = losses.spread_plan(EARLIER, per_step, 2, 2)
+    assert runs == min(EARLIER, 2 * per_step)
+    drawn = losses.cycled_tasks(EARLIER, runs, seed).numpy().tolist()
+    assert len(set(drawn)) == runs
+    expected = np.zeros(2)
+    for run, indices in plan:
+        for image in indices:
+            expected[image] += _plain_loop(teacher, student, images[image:image + 1], z, [drawn[run]])[0]
+    expected *= EARLIER / per_step
+    term = step.distillation(teacher, student, images, z, seed).numpy()
+    np.testing.assert_allclose(term, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("earlier, passes, batch, runs_per_pass", [
+    (9, 1, 8, 8), (9, 2, 8, 8), (9, 1, 8, 2), (9, 2, 8, 1), (3, 1, 8, 8), (5, 1, 4, 4), (7, 3, 4, 2), (2, 1, 1, 8)])
+def test_a_spread_plan_gives_every_image_its_passes_in_distinct_runs(earlier, passes, batch, runs_per_pass):
+    runs, plan = losses.spread_plan(earlier, passes, batch, runs_per_pass)
+    assert runs == min(earlier, passes * min(runs_per_pass, batch))
+    sizes = [len(indices) for _, indices in plan]
+    assert sum(sizes) == passes * batch and max(sizes) - min(sizes) <= 1  # the cost of `passes` passes, evenly cut
+    # Each image in `passes` runs, never twice in one: its `passes` tasks are distinct.
+    assert all(len(set(indices)) == len(indices) for _, indices in plan)
+    assert all(sum(image in indices for _, indices in plan) == passes for image in range(batch))
+    pairs = {(image, run) for run, indices in plan for image in indices}
+    for replicas in (2, 4):
+        if batch % replicas:
+            continue
+        local = batch // replicas
+        split = set()
+        for replica in range(replicas):
+            replica_runs, replica_plan = losses.spread_plan(earlier, passes, batch, runs_per_pass, replica, replicas)
+            assert replica_runs == runs
+            split |= {(replica * local + image, run) for run, indices in replica_plan for image in indices}
+        assert split == pairs  # the same (image, task) pairs however the batch is split
+
+
+def test_with_a_run_per_task_every_step_distils_every_task_in_a_uniform_order():
+    # passes * batch >= earlier: every step distils every earlier task, and each run's
+    # task is uniform over the earlier tasks (so the weighted sum stays unbiased).
+    earlier, streams = 5, 600
+    counts = np.zeros((earlier, earlier))
+    for stream in range(streams):
+        drawn = losses.cycled_tasks(earlier, earlier, tf.constant((stream, 3))).numpy()
+        assert sorted(drawn.tolist()) == list(range(earlier))
+        counts[np.arange(earlier), drawn] += 1
+    p = 1 / earlier
+    assert np.abs(counts - streams * p).max() < 5 * np.sqrt(streams * p * (1 - p)), counts
+
+
+def test_a_spread_term_reaches_only_the_drawn_tasks_and_shared_parameters(networks):
+    method, teacher, student, images, z = networks
+    seed = tf.constant((7, 8))
+    by_path = _distillation_gradients(_step(method, teacher, distill_tasks_per_step=1, distill_spread=2), networks, seed)
+    drawn = losses.cycled_tasks(EARLIER, 2, seed).numpy().tolist()  # batch 2: two runs, two tasks
+    assert _reached_tasks(student.models[0], by_path) == sorted(drawn)
+    shared = [path for path in by_path if path.endswith("shared_weight")]
+    assert shared and all(np.any(by_path[path].numpy() != 0) for path in shared)
+
+
+def test_batched_distillation_does_not_combine_with_spreading():
+    with pytest.raises(config_lib.InvalidConfig, match="pass --distill_spread=1"):
+        config_lib.validate(dataclasses.replace(CONFIG, distill_tasks_per_step=1, distill_batched=True, distill_spread=2))
+    config_lib.validate(dataclasses.replace(CONFIG, distill_tasks_per_step=1, distill_batched=True,
+                                            distill_spread=1))
 
 
 @pytest.mark.parametrize("conv_kind", ["hyper", "plain", "piggyback"])
