@@ -3,7 +3,7 @@ so a distributed step can average them over the global batch."""
 
 import tensorflow as tf
 
-from hyper_lifelong_gan.layers.task_selection import group_members
+from hyper_lifelong_gan.layers.task_selection import TaskRuns, group_members
 
 
 def _per_example_mean(x):
@@ -135,19 +135,32 @@ def spread_plan(num_earlier, passes, global_batch, runs_per_pass, replica=0, rep
 
 
 def spread_distillation_loss(teacher, student, images, tasks, plan, z):
-    """The distillation L1 per example when runs of images distil their own tasks:
-    for every (run, image indices) of `plan`, one teacher and one student pass on
-    those images with task `tasks[run]`; an image's value sums over its runs."""
-    batch = images.shape[0]
-    total = tf.zeros(tf.shape(images)[:1], tf.float32)
-    for run, indices in plan:
-        whole = indices == list(range(batch or 0))
-        part = images if whole else tf.gather(images, indices)
-        task = tasks[run]
-        target = tf.stop_gradient(teacher(part, task=task, z=z))
-        value = l1_per_example(student(part, task=task, z=z, training=True), target)
-        total += value if whole else tf.scatter_nd(tf.constant(indices, tf.int32)[:, None], value, tf.shape(total))
-    return total
+    """The distillation L1 per example when runs of images distil their own tasks
+    (`spread_plan`): run r's images are distilled with task `tasks[r]`, and an
+    image's value sums over its runs.
+
+    When every run is a whole batch (one task per pass), each pass is a teacher and
+    a student pass on the batch with a single task. Otherwise the passes' slots,
+    pass-major, form one batch of passes x batch images, cut into the plan's runs
+    (`TaskRuns`): one teacher and one student pass in all, in which only the
+    convolutions run once per run.
+    """
+    batch = 1 + max(image for _, indices in plan for image in indices)  # every image has a slot
+    if all(indices == list(range(batch)) for _, indices in plan):
+        total = tf.zeros(tf.shape(images)[:1], tf.float32)
+        for run, _ in plan:
+            target = tf.stop_gradient(teacher(images, task=tasks[run], z=z))
+            total += l1_per_example(student(images, task=tasks[run], z=z, training=True), target)
+        return total
+    slots = [image for _, indices in plan for image in indices]
+    passes = len(slots) // batch
+    if slots != list(range(batch)) * passes:
+        raise ValueError("A spread plan must give each image its slots pass by pass, in order.")
+    runs = TaskRuns([tasks[run] for run, _ in plan], [len(indices) for _, indices in plan])
+    inputs = tf.tile(images, [passes, 1, 1, 1]) if passes > 1 else images
+    target = tf.stop_gradient(teacher(inputs, task=runs, z=z))
+    per_slot = l1_per_example(student(inputs, task=runs, z=z, training=True), target)
+    return tf.reduce_sum(tf.reshape(per_slot, (passes, batch)), axis=0)
 
 
 def resize_for_distillation(images, scale):

@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan import losses
+from hyper_lifelong_gan.layers.task_selection import TaskRuns
 from hyper_lifelong_gan.methods import get_method, set_task_seed
 from hyper_lifelong_gan.models import build_generator
 from hyper_lifelong_gan.training.steps import TaskStep
@@ -283,3 +284,50 @@ def test_a_group_takes_a_shared_input_or_one_channel_group_per_task(layer_class)
     own = np.concatenate([layer(images, task=2, z=z).numpy(), layer(2 * images, task=0, z=z).numpy()], axis=-1)
     grouped = layer(tf.concat([images, 2 * images], axis=-1), task=[2, 0], z=z).numpy()
     np.testing.assert_allclose(grouped, own, atol=1e-5)
+
+
+@pytest.mark.parametrize("conv_kind", ["hyper", "plain", "piggyback"])
+@pytest.mark.parametrize("conditional_norm", [True, False])
+def test_runs_of_a_batch_each_do_what_their_task_does_alone(conv_kind, conditional_norm):
+    generator = _perturbed(
+        build_generator(num_tasks=3, conv_kind=conv_kind, ngf=4, n_blocks=1, task_conditional_norm=conditional_norm), 4
+    )
+    images = tf.random.stateless_uniform((5, 16, 16, 3), (1, 2), -1, 1)
+    z = generator.sample_z(2)
+    tasks, sizes = [2, 0, 2, 1], [2, 1, 1, 1]
+    starts = np.cumsum([0] + sizes)
+    alone = np.concatenate([
+        generator(images[start:start + size], task=task, z=z).numpy()
+        for task, start, size in zip(tasks, starts, sizes)
+    ])
+    for given in (tasks, tf.constant(tasks)):
+        runs = generator(images, task=TaskRuns(given, sizes), z=z).numpy()
+        # The runs' filters are made together ((B_i C_i) W rather than B_i (C_i W)): float32 level.
+        np.testing.assert_allclose(runs, alone, atol=2e-5)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize("ablation", [
+    {}, {"dynamic_base_filters": False}, {"task_specific_base_filters": False}, {"task_coefficients": False},
+    {"dynamic_base_filters": False, "task_specific_base_filters": False, "task_coefficients": False}])
+def test_filters_made_together_for_runs_are_each_tasks_filter(transposed, ablation):
+    from hyper_lifelong_gan import layers
+
+    layer_class = layers.HyperConv2DTranspose if transposed else layers.HyperConv2D
+    layer = layer_class(5, 3, 2, "same", num_tasks=3, **ablation)
+    layer.build((None, 8, 8, 4))
+    for index, variable in enumerate(layer.weights):  # coefficients away from the identity
+        variable.assign(variable + 0.1 * tf.random.stateless_normal(variable.shape, (7, index)))
+    z = tf.random.stateless_normal((64,), (3, 3))
+    tasks = [1, 2, 1, 0]
+    together = np.stack([k.numpy() for k in layer.run_kernels([tf.constant(t) for t in tasks], z)])
+    alone = np.stack([layer.kernel(task, z).numpy() for task in tasks])
+    scale = np.abs(alone).max()
+    np.testing.assert_allclose(together, alone, atol=1e-6 * scale)
+
+
+def test_runs_need_one_task_per_run_and_positive_sizes():
+    with pytest.raises(ValueError, match="one task per run"):
+        TaskRuns([0, 1], [2])
+    with pytest.raises(ValueError, match="positive sizes"):
+        TaskRuns([0], [0])

@@ -151,6 +151,42 @@ class _HyperKernel(TaskConvolution):
             combination = ops.matmul(take_task(self.coefficients, task), combination)
         return ops.matmul(self.base_filters(task, z), combination)
 
+    def run_kernels(self, tasks, z):
+        """The filters of several tasks (one per run of a batch, see
+        `task_selection.TaskRuns`), generated together: every task's rows are
+        gathered at once and eqs. 2-4 run as matmuls with a leading run axis, so
+        the work of making filters does not multiply by the runs' op count."""
+        if len(tasks) == 1:
+            return super().run_kernels(tasks, z)
+        count = len(tasks)
+        indices = ops.stack([ops.convert_to_tensor(task, "int32") for task in tasks])
+        kernel_area = self.kernel_size[0] * self.kernel_size[1]
+        weights = self.filter_generators
+        if self.task_specific_base_filters:
+            weights = [ops.take(weight, indices, axis=0) for weight in weights]
+        if self.dynamic_base_filters:
+            hidden_kernel, hidden_bias, output_kernel, output_bias = weights
+            z = ops.cast(z, self.compute_dtype)
+            if self.task_specific_base_filters:
+                hidden = ops.relu(ops.einsum("z,rzh->rh", z, hidden_kernel) + hidden_bias)
+                bases = ops.einsum("rh,rhn->rn", hidden, output_kernel) + output_bias
+            else:
+                hidden = ops.relu(ops.matmul(z[None, :], hidden_kernel) + hidden_bias)
+                bases = ops.matmul(hidden, output_kernel) + output_bias
+        else:
+            bases = weights[0]
+        # (runs, k*k, K), or (k*k, K) when every task shares its base filters.
+        bases = ops.reshape(bases, (-1, kernel_area, self.num_bases))
+        bases = ops.broadcast_to(bases, (count, kernel_area, self.num_bases))
+        if self.task_coefficients:
+            # (B_i @ C_i) @ W: the small products first, then one matmul for every run.
+            bases = ops.matmul(bases, ops.take(self.coefficients, indices, axis=0))
+        flat = ops.matmul(ops.reshape(bases, (count * kernel_area, self.num_bases)), self.shared_weight)
+        kernels = ops.reshape(flat, (count, *self.kernel_size, self.in_channels, self.filters))
+        if self.transposed:
+            kernels = ops.transpose(kernels, (0, 1, 2, 4, 3))
+        return ops.unstack(kernels, num=count, axis=0)
+
     def task_kernel(self, task, z):
         """The 4D filter F_i of task `task` (an int or a scalar integer tensor), shape
         (k, k, c_in, c_out)."""

@@ -10,6 +10,8 @@ from hyper_lifelong_gan.layers.task_convolution import TaskConvolution
 class _PlainKernel(TaskConvolution):
     """One stored filter, shared by every task (Full, LifelongGAN++)."""
 
+    shared_filter = True
+
     def build(self, input_shape):
         in_channels = input_shape[-1]
         fan_in = self.kernel_size[0] * self.kernel_size[1] * in_channels

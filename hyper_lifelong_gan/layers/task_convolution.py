@@ -3,7 +3,13 @@
 import keras
 from keras import ops
 
-from hyper_lifelong_gan.layers.task_selection import group_members, is_static_task, is_task_group, select
+from hyper_lifelong_gan.layers.task_selection import (
+    group_members,
+    is_static_task,
+    is_task_group,
+    is_task_runs,
+    select,
+)
 
 
 def _pair(value, name):
@@ -30,7 +36,9 @@ class TaskConvolution(keras.layers.Layer):
     activations sit side by side on the channel axis (see `task_selection`): a
     group runs as one grouped convolution, each task's channels through its own
     filter (an input with the channels of a single task, such as the image the
-    first layer sees, is shared by every task of the group).
+    first layer sees, is shared by every task of the group). `task` may also be
+    runs of the batch (`task_selection.TaskRuns`): each run is convolved with its
+    own task's filter, and the results are joined along the batch again.
 
     Args:
         filters: number of output channels c_out.
@@ -40,6 +48,8 @@ class TaskConvolution(keras.layers.Layer):
     """
 
     transposed = False
+    # True where every task has the same filter: runs of the batch then need no split.
+    shared_filter = False
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", **kwargs):
         super().__init__(**kwargs)
@@ -81,7 +91,19 @@ class TaskConvolution(keras.layers.Layer):
     def call(self, inputs, task=0, z=None):
         if is_task_group(task):
             return self._group_call(inputs, group_members(task), z)
-        kernel = self.kernel(task, z)
+        if is_task_runs(task):
+            if self.shared_filter:
+                return self._apply(inputs, self.kernel(0, z))
+            parts = task.split(inputs)
+            kernels = self.run_kernels(task.tasks, z)
+            return ops.concatenate([self._apply(part, kernel) for part, kernel in zip(parts, kernels)], axis=0)
+        return self._apply(inputs, self.kernel(task, z))
+
+    def run_kernels(self, tasks, z):
+        """The filters of `tasks` (one per run), each in the layout its op takes."""
+        return [self.kernel(task, z) for task in tasks]
+
+    def _apply(self, inputs, kernel):
         if self.transposed:
             return ops.conv_transpose(inputs, kernel, strides=self.strides, padding=self.padding)
         return ops.conv(inputs, kernel, strides=self.strides, padding=self.padding)

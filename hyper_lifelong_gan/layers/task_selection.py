@@ -17,6 +17,12 @@ A task is named in one of three ways:
   side along the channel axis (task-major: channels [g*c, (g+1)*c) belong to the
   g-th task of the group). This is how distillation of several earlier tasks runs
   as one batched computation.
+- runs of the batch (`TaskRuns`): consecutive images of the batch, in runs of sizes
+  known while tracing, each run with its own task. A convolution runs once per run
+  with that run's filter; everything that works image by image (instance norm,
+  padding, activations) runs once on the whole batch, with per-image parameters
+  where it has any. This is how runs of images distil their own tasks
+  (`--distill_spread`) in one pass.
 
 Either way the gradient reaches only the rows of the tasks the call used; the other
 rows get exact zeros.
@@ -26,6 +32,41 @@ import numbers
 
 import keras
 from keras import ops
+
+
+class TaskRuns:
+    """Consecutive runs of a batch with a task each: images [sum(sizes[:r]),
+    sum(sizes[:r + 1])) perform task `tasks[r]`.
+
+    Args:
+        tasks: one task per run, a list of ints or a 1-D integer tensor.
+        sizes: the runs' lengths, positive Python ints (known while tracing) that
+            add up to the batch.
+    """
+
+    def __init__(self, tasks, sizes):
+        self.sizes = tuple(int(size) for size in sizes)
+        if not self.sizes or min(self.sizes) < 1:
+            raise ValueError(f"Runs need positive sizes, got {sizes!r}.")
+        self.tasks = group_members(tasks)
+        if len(self.tasks) != len(self.sizes):
+            raise ValueError(f"{len(self.tasks)} tasks for {len(self.sizes)} runs; give one task per run.")
+
+    def split(self, inputs):
+        """`inputs` cut along the batch into the runs, one tensor per run."""
+        if len(self.sizes) == 1:
+            return [inputs]
+        ends = [sum(self.sizes[:r + 1]) for r in range(len(self.sizes) - 1)]
+        return ops.split(inputs, ends, axis=0)
+
+    def per_image(self):
+        """The task of every image, an int32 tensor of length sum(sizes)."""
+        tasks = ops.stack([ops.convert_to_tensor(t, "int32") for t in self.tasks])
+        return ops.repeat(tasks, self.sizes, axis=0)
+
+
+def is_task_runs(task):
+    return isinstance(task, TaskRuns)
 
 
 def is_task_group(task):

@@ -47,7 +47,8 @@ class ResnetGenerator(keras.Model):
             task's parameters are gathered; used by sampled distillation), or a
             group of tasks (a list of ints or a 1-D tensor of known length), run
             at once on the same inputs: the output then has a leading task axis,
-            (tasks, batch, height, width, 3).
+            (tasks, batch, height, width, 3); or runs of the batch with a task
+            each (`layers.task_selection.TaskRuns`, used by `--distill_spread`).
         z: noise vector of shape (z_dim,), required by the hyper kind.
 
     Example:
