@@ -153,9 +153,11 @@ class _HyperKernel(TaskConvolution):
 
     def run_kernels(self, tasks, z):
         """The filters of several tasks (one per run of a batch, see
-        `task_selection.TaskRuns`), generated together: every task's rows are
-        gathered at once and eqs. 2-4 run as matmuls with a leading run axis, so
-        the work of making filters does not multiply by the runs' op count."""
+        `task_selection.TaskRuns`), made together: the tasks' rows are gathered
+        at once, B_i = H_i(z) and B_i @ C_i run with a leading run axis, and one
+        matmul with W makes every filter, so the layer's op count does not grow
+        with the runs. Equal to `kernel` per task up to float rounding (the
+        product is associated as (B_i @ C_i) @ W here, B_i @ (C_i @ W) there)."""
         if len(tasks) == 1:
             return super().run_kernels(tasks, z)
         count = len(tasks)

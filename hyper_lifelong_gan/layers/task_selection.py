@@ -7,7 +7,7 @@ work of the optimizer and of every op that touches them, does not grow as tasks 
 learned; only the rows do. A model that gains a task is rebuilt with one more row
 and the earlier rows are copied over (`models.copy_weights`).
 
-A task is named in one of three ways:
+A task is named in one of four ways:
 
 - a Python int: the layer slices that task's row (training, evaluation);
 - a scalar integer tensor: the task is only known when the step runs (sampled
