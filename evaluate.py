@@ -32,7 +32,7 @@ from hyper_lifelong_gan import config as config_lib  # noqa: E402
 flags.DEFINE_multi_string(
     "workdir", None,
     "The workdir of a train.py run; repeat the flag to compare runs (one table column each). "
-    "Not given: every run under runs/ (train.py's default workdirs runs/<method>).",
+    "Not given: every run under runs/ (train.py's default workdirs runs/<method>)",
 )
 flags.DEFINE_string(
     "metrics", "fid,acc",

@@ -137,31 +137,31 @@ _REGISTERED_TASKS = {
 # Kept literal so that `--help` needs no import of TFDS; a test checks that it
 # names every task of `task_names()`.
 TASKS_HELP = """\
-Comma-separated task sequence, learned in the given order. Each entry is one of:
+Each entry is one of:
   cityscapes      label map -> street photo (pix2pix archive, B->A)
   maps            map -> aerial photo (pix2pix archive, B->A)
   facades         label map -> facade photo (pix2pix archive, B->A)
   edges2handbags  edges -> handbag photo (pix2pix archive, A->B)
   edges2shoes     edges -> shoe photo (pix2pix archive, A->B)
   night2day       night -> day photo (pix2pix archive, A->B)
-  monet           photo -> Monet painting (unpaired, TFDS cycle_gan/monet2photo)
-  ukiyoe          photo -> Ukiyo-e print (unpaired, TFDS cycle_gan/ukiyoe2photo)
-  toy_labels2street, toy_edges2bags, toy_photo2warm, toy_photo2cool (paired) and
-  toy_photo2monet, toy_photo2ukiyoe (unpaired): built-in toy tasks generated
-      locally at 64x64, no download
+  monet           photo -> Monet (unpaired, TFDS cycle_gan/monet2photo)
+  ukiyoe          photo -> Ukiyo-e (unpaired, TFDS cycle_gan/ukiyoe2photo)
+  toy_labels2street, toy_edges2bags, toy_photo2warm, toy_photo2cool:
+      built-in paired toy tasks, generated locally at 64x64, no download
+  toy_photo2monet, toy_photo2ukiyoe: built-in unpaired toy tasks, likewise
   toy_maps2aerial, toy_labels2night, toy_photo2sketch, toy_labels2facade,
   toy_edges2canvas, toy_photo2nightvision: six more paired toy tasks
-  toy10           the long built-in sequence: the four paired toy tasks above, then
-      these six (several share an input domain); one entry for all ten
-  NAME=/path/to/folder[:AtoB|:BtoA]  your own images (direction defaults to AtoB).
-      pix2pix layout: train/ and test/ (or val/), each image one pair side by side,
-      A left and B right; AtoB = left half -> right half.
+  toy10           the long built-in sequence, one entry for all ten: the
+      four paired toy tasks above, then these six (several share an input)
+  NAME=/path/to/folder[:AtoB|:BtoA]  your own images (AtoB by default):
+      pix2pix layout: train/ and test/ (or val/), each image one pair side
+      by side, A left and B right; AtoB = left half -> right half.
       A/B layout: A/ and B/ with train/ and test/ (or val/) below them, or
-      train/ and test/ (or val/) with A/ and B/ below them; paired by file name
-      (A/train/0001.jpg with B/train/0001.png); AtoB = A -> B.
-      CycleGAN layout: trainA/ trainB/ testA/ testB/, unpaired; AtoB = A -> B.
-The pix2pix archives download from the authors' server on first use (or are read
-from <data_dir>/downloads/manual/<name>.tar.gz when placed there by hand).
+      train/ and test/ (or val/) with A/ and B/ below them; paired by file
+      name (A/train/0001.jpg with B/train/0001.png); AtoB = A -> B.
+      CycleGAN layout: trainA/ trainB/ testA/ testB/, unpaired; AtoB = A->B.
+The pix2pix archives download from the authors' server on first use (or
+are read from <data_dir>/downloads/manual/<name>.tar.gz, placed by hand).
 Examples: --tasks=cityscapes,maps,facades,edges2handbags
           --tasks=facades,mydata=/data/mydata:BtoA"""
 
