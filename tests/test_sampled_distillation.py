@@ -245,12 +245,19 @@ def test_batched_distillation_does_not_combine_with_spreading():
                                             distill_spread=1))
 
 
-@pytest.mark.parametrize("conv_kind", ["hyper", "plain", "piggyback"])
-@pytest.mark.parametrize("conditional_norm", [True, False])
+# Every conv kind, with task-conditional and with shared instance norms.
+GENERATOR_KINDS = [(kind, norm) for kind in ("hyper", "plain", "piggyback") for norm in (True, False)]
+
+
+def _three_task_generator(conv_kind, conditional_norm, seed):
+    generator = build_generator(
+        num_tasks=3, conv_kind=conv_kind, ngf=4, n_blocks=1, task_conditional_norm=conditional_norm)
+    return _perturbed(generator, seed)
+
+
+@pytest.mark.parametrize("conv_kind,conditional_norm", GENERATOR_KINDS)
 def test_a_task_index_tensor_or_a_group_selects_what_an_int_does(conv_kind, conditional_norm):
-    generator = _perturbed(
-        build_generator(num_tasks=3, conv_kind=conv_kind, ngf=4, n_blocks=1, task_conditional_norm=conditional_norm), 3
-    )
+    generator = _three_task_generator(conv_kind, conditional_norm, seed=3)
     images = tf.random.stateless_uniform((2, 16, 16, 3), (1, 1), -1, 1)
     z = generator.sample_z(1)
     by_int = np.stack([generator(images, task=task, z=z).numpy() for task in range(3)])
@@ -286,12 +293,9 @@ def test_a_group_takes_a_shared_input_or_one_channel_group_per_task(layer_class)
     np.testing.assert_allclose(grouped, own, atol=1e-5)
 
 
-@pytest.mark.parametrize("conv_kind", ["hyper", "plain", "piggyback"])
-@pytest.mark.parametrize("conditional_norm", [True, False])
+@pytest.mark.parametrize("conv_kind,conditional_norm", GENERATOR_KINDS)
 def test_runs_of_a_batch_each_do_what_their_task_does_alone(conv_kind, conditional_norm):
-    generator = _perturbed(
-        build_generator(num_tasks=3, conv_kind=conv_kind, ngf=4, n_blocks=1, task_conditional_norm=conditional_norm), 4
-    )
+    generator = _three_task_generator(conv_kind, conditional_norm, seed=4)
     images = tf.random.stateless_uniform((5, 16, 16, 3), (1, 2), -1, 1)
     z = generator.sample_z(2)
     tasks, sizes = [2, 0, 2, 1], [2, 1, 1, 1]
