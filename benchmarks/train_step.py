@@ -76,7 +76,8 @@ flags.DEFINE_list("distill_variants", ["k1", "k1_half", "k1_runs4", "k1_runs4_ha
                   "Variants beside exact in the distillation table: any of batched (--distill_batched), "
                   "k1 (--distill_tasks_per_step=1: one task on the whole batch), k1_half (and "
                   "--distill_scale=0.5), k1_runs2, k1_runs4, k1_runs8 (K=1 with --distill_spread=2, 4, 8: "
-                  "that many runs of images, each its own task), k1_runs4_half (and --distill_scale=0.5); "
+                  "that many runs of images, each its own task), k1_runs4_half (and --distill_scale=0.5), "
+                  "k2, k2_runs4 (--distill_tasks_per_step=2, alone and with --distill_spread=4); "
                   "batched is left out by default: at task 10 on this CPU it ran many times slower than exact.")
 flags.DEFINE_string("jit_compile", "auto", "XLA for every case but the XLA ones: auto (on GPU only), true, false.")
 flags.DEFINE_bool("memory", True, "Measure each case's peak memory in a fresh subprocess.")
@@ -94,6 +95,8 @@ DISTILL_VARIANTS = {
        for runs in (2, 4, 8)},
     "k1_runs4_half": ("K=1, 4 runs, scale 0.5",
                       {"distill_tasks_per_step": 1, "distill_spread": 4, "distill_scale": 0.5}),
+    "k2": ("K=2", {"distill_tasks_per_step": 2}),
+    "k2_runs4": ("K=2, 4 runs", {"distill_tasks_per_step": 2, "distill_spread": 4}),
 }
 
 
