@@ -129,7 +129,11 @@ class _HyperKernel(TaskConvolution):
         return weights
 
     def base_filters(self, task, z):
-        """B_i = H_i(z), shape (k*k, K); eq. 3 (or the learned B_i of the ablation)."""
+        """B_i = H_i(z), shape (k*k, K); eq. 3 (or the learned B_i of the ablation).
+
+        `task` may also be a 1-D index tensor (one task per run, see `run_kernels`):
+        then B_i of each, shape (runs, k*k, K), or (k*k, K) when every task shares
+        its filter generator."""
         if self.task_specific_base_filters:
             weights = [take_task(weight, task) for weight in self.filter_generators]
         else:
@@ -139,9 +143,10 @@ class _HyperKernel(TaskConvolution):
             return weights[0]
         hidden_kernel, hidden_bias, output_kernel, output_bias = weights
         z = ops.reshape(ops.cast(z, self.compute_dtype), (1, self.z_dim))
-        hidden = ops.relu(ops.matmul(z, hidden_kernel) + hidden_bias)
-        bases = ops.matmul(hidden, output_kernel) + output_bias
-        return ops.reshape(bases, (kernel_area, self.num_bases))
+        # Rows gathered for several tasks carry a leading axis through both matmuls.
+        hidden = ops.relu(ops.matmul(z, hidden_kernel) + ops.expand_dims(hidden_bias, -2))
+        bases = ops.matmul(hidden, output_kernel) + ops.expand_dims(output_bias, -2)
+        return ops.reshape(bases, (*hidden_kernel.shape[:-2], kernel_area, self.num_bases))
 
     def flat_kernel(self, task, z):
         """B_i @ (C_i @ W), shape (k*k, c_in*c_out); eqs. 2 and 4."""
@@ -163,26 +168,10 @@ class _HyperKernel(TaskConvolution):
         count = len(tasks)
         indices = ops.stack([ops.convert_to_tensor(task, "int32") for task in tasks])
         kernel_area = self.kernel_size[0] * self.kernel_size[1]
-        weights = self.filter_generators
-        if self.task_specific_base_filters:
-            weights = [ops.take(weight, indices, axis=0) for weight in weights]
-        if self.dynamic_base_filters:
-            hidden_kernel, hidden_bias, output_kernel, output_bias = weights
-            z = ops.cast(z, self.compute_dtype)
-            if self.task_specific_base_filters:
-                hidden = ops.relu(ops.einsum("z,rzh->rh", z, hidden_kernel) + hidden_bias)
-                bases = ops.einsum("rh,rhn->rn", hidden, output_kernel) + output_bias
-            else:
-                hidden = ops.relu(ops.matmul(z[None, :], hidden_kernel) + hidden_bias)
-                bases = ops.matmul(hidden, output_kernel) + output_bias
-        else:
-            bases = weights[0]
-        # (runs, k*k, K), or (k*k, K) when every task shares its base filters.
-        bases = ops.reshape(bases, (-1, kernel_area, self.num_bases))
-        bases = ops.broadcast_to(bases, (count, kernel_area, self.num_bases))
+        bases = ops.broadcast_to(self.base_filters(indices, z), (count, kernel_area, self.num_bases))
         if self.task_coefficients:
             # (B_i @ C_i) @ W: the small products first, then one matmul for every run.
-            bases = ops.matmul(bases, ops.take(self.coefficients, indices, axis=0))
+            bases = ops.matmul(bases, take_task(self.coefficients, indices))
         flat = ops.matmul(ops.reshape(bases, (count * kernel_area, self.num_bases)), self.shared_weight)
         kernels = ops.reshape(flat, (count, *self.kernel_size, self.in_channels, self.filters))
         if self.transposed:
