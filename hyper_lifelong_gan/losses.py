@@ -147,11 +147,7 @@ def spread_distillation_loss(teacher, student, images, tasks, plan, z):
     """
     batch = 1 + max(image for _, indices in plan for image in indices)  # every image has a slot
     if all(indices == list(range(batch)) for _, indices in plan):
-        total = tf.zeros(tf.shape(images)[:1], tf.float32)
-        for run, _ in plan:
-            target = tf.stop_gradient(teacher(images, task=tasks[run], z=z))
-            total += l1_per_example(student(images, task=tasks[run], z=z, training=True), target)
-        return total
+        return distillation_loss(teacher, student, images, [tasks[run] for run, _ in plan], z)
     slots = [image for _, indices in plan for image in indices]
     passes = len(slots) // batch
     if slots != list(range(batch)) * passes:
