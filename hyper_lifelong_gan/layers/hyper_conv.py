@@ -6,7 +6,7 @@ import keras
 from keras import ops
 
 from hyper_lifelong_gan.layers.task_convolution import TaskConvolution
-from hyper_lifelong_gan.layers.task_selection import add_task_weights, new_initializer, take_task
+from hyper_lifelong_gan.layers.task_selection import add_task_weights, new_initializer, take_task, task_indices
 
 # Share of the base filters' standard deviation that depends on z at initialisation
 # (our choice; the paper does not say how H_i is initialised). H_i starts as a
@@ -166,7 +166,7 @@ class _HyperKernel(TaskConvolution):
         if len(tasks) == 1:
             return super().run_kernels(tasks, z)
         count = len(tasks)
-        indices = ops.stack([ops.convert_to_tensor(task, "int32") for task in tasks])
+        indices = task_indices(tasks)
         kernel_area = self.kernel_size[0] * self.kernel_size[1]
         bases = ops.broadcast_to(self.base_filters(indices, z), (count, kernel_area, self.num_bases))
         if self.task_coefficients:

@@ -61,8 +61,12 @@ class TaskRuns:
 
     def per_image(self):
         """The task of every image, an int32 tensor of length sum(sizes)."""
-        tasks = ops.stack([ops.convert_to_tensor(t, "int32") for t in self.tasks])
-        return ops.repeat(tasks, self.sizes, axis=0)
+        return ops.repeat(task_indices(self.tasks), self.sizes, axis=0)
+
+
+def task_indices(tasks):
+    """Tasks given one by one (ints or scalar integer tensors) as one int32 tensor."""
+    return ops.stack([ops.convert_to_tensor(task, "int32") for task in tasks])
 
 
 def is_task_runs(task):
