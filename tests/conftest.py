@@ -52,3 +52,20 @@ def run_eagerly():
 
     with eagerly():
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _contained_tempdir(tmp_path_factory):
+    """Keeps the tests' temporary folders inside pytest's own temporary tree.
+
+    TFDS makes an empty `tmp*tfds` folder in the system's temporary directory
+    whenever it sets up a dataset that is not prepared yet, and never removes it.
+    The product wraps every preparation in `pipeline.owned_tempdir`; tests that
+    build datasets directly would otherwise leave one such folder per build.
+    """
+    import tempfile
+
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path_factory.mktemp("tempfile"))
+    yield
+    tempfile.tempdir = saved
