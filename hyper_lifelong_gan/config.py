@@ -32,7 +32,7 @@ class TrainConfig:
     decay_fraction: float = _field(0.5, "With --lr_schedule=linear_decay, the share of each task's steps over which the rate decays (pix2pix/CycleGAN: 0.5, 100 of 200 epochs).")
     discriminator: str = _field("per_task", "per_task: a fresh PatchGAN (and its optimizer) for every task (this project's default; the paper does not say); shared: one discriminator carried from task to task (its weights; its optimizer starts fresh per task).")
     batch_size: int = _field(None, "Global batch size, split over the replicas (toy: 8; real: 16, this project's choice: the paper does not state it; pix2pix used 1, and 4 for edges2handbags; CycleGAN 1).")
-    image_size: int = _field(None, "Images are resized to image_size x image_size (toy: 32; real: 128, the paper's size).")
+    image_size: int = _field(None, "Images are resized to image_size x image_size (toy: 32; real: 128, the paper's size); a multiple of 4, at least 24.")
     ngf: int = _field(None, "Filters of the generator's first layer (toy: 16; real: 64, CycleGAN's ResNet generator; the paper's Table 5 parameter counts imply it).")
     n_blocks: int = _field(None, "Residual blocks of the generator (toy: 2; real: 6, the paper's).")
     ndf: int = _field(None, "Filters of the PatchGAN discriminator's first layer (toy: 16; real: 64, pix2pix/CycleGAN's 70x70 PatchGAN; the paper does not describe its discriminator).")
@@ -248,13 +248,6 @@ def choice(*values):
     return Rule(lambda value: value in values, "one of " + ", ".join(map(str, values)))
 
 
-def multiple_of(factor, what):
-    return Rule(
-        lambda value: isinstance(value, int) and value > 0 and value % factor == 0,
-        f"a positive multiple of {factor} ({what})",
-    )
-
-
 def _numbers(value, cast):
     parts = value if isinstance(value, (list, tuple)) else str(value).split(",")
     return [cast(str(part).strip()) for part in parts]
@@ -285,6 +278,10 @@ def comma_list_of(*values):
     return Rule(test, "a comma-separated list of " + ", ".join(values))
 
 
+# The 70x70 PatchGAN's three stride-2 and two stride-1 4x4 convolutions leave no
+# logits on a smaller image.
+MIN_IMAGE_SIZE = 24
+
 FLAG_RULES = {
     **{name: choice(*values) for name, values in CHOICES.items()},
     "cluster_timeout": POSITIVE_INT,
@@ -293,7 +290,11 @@ FLAG_RULES = {
     "decay_fraction": Rule(lambda value: 0 < value <= 1, "a number in (0, 1]"),
     "sample_every": NON_NEGATIVE_INT,
     "batch_size": POSITIVE_INT,
-    "image_size": multiple_of(4, "the generator downsamples twice"),
+    "image_size": Rule(
+        lambda value: isinstance(value, int) and value >= MIN_IMAGE_SIZE and value % 4 == 0,
+        f"a multiple of 4 (the generator downsamples twice) of at least {MIN_IMAGE_SIZE} (the PatchGAN's "
+        "smallest input)",
+    ),
     "ngf": POSITIVE_INT,
     "n_blocks": POSITIVE_INT,
     "ndf": POSITIVE_INT,
