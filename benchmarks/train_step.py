@@ -62,6 +62,8 @@ from hyper_lifelong_gan.models import build_patch_discriminator  # noqa: E402
 from hyper_lifelong_gan.training.steps import PairedTaskStep  # noqa: E402
 from hyper_lifelong_gan.training.trainer import make_optimizer  # noqa: E402
 
+from benchmarks.distill_variants import DISTILL_VARIANTS  # noqa: E402
+
 flags.DEFINE_integer("image_size", 64, "Image size.")
 flags.DEFINE_integer("ngf", 32, "Generator width.")
 flags.DEFINE_integer("n_blocks", 6, "Residual blocks.")
@@ -83,21 +85,6 @@ flags.DEFINE_string("jit_compile", "auto", "XLA for every case but the XLA ones:
 flags.DEFINE_bool("memory", True, "Measure each case's peak memory in a fresh subprocess.")
 flags.DEFINE_string("case", "", "Internal: run this one case and print its memory as JSON.")
 FLAGS = flags.FLAGS
-
-
-# The distillation variants beside exact (eq. 10 as the paper computes it): a label
-# and the TrainConfig settings; a variant runs only where TrainConfig has them.
-DISTILL_VARIANTS = {
-    "batched": ("exact, batched", {"distill_batched": True}),
-    "k1": ("K=1", {"distill_tasks_per_step": 1}),
-    "k1_half": ("K=1, scale 0.5", {"distill_tasks_per_step": 1, "distill_scale": 0.5}),
-    **{f"k1_runs{runs}": (f"K=1, {runs} runs", {"distill_tasks_per_step": 1, "distill_spread": runs})
-       for runs in (2, 4, 8)},
-    "k1_runs4_half": ("K=1, 4 runs, scale 0.5",
-                      {"distill_tasks_per_step": 1, "distill_spread": 4, "distill_scale": 0.5}),
-    "k2": ("K=2", {"distill_tasks_per_step": 2}),
-    "k2_runs4": ("K=2, 4 runs", {"distill_tasks_per_step": 2, "distill_spread": 4}),
-}
 
 
 flags.register_validator(

@@ -124,14 +124,24 @@ def _train_logged(config, log_path):
 
 
 def run_methods(config, methods, out_dir, log_stream=None, parallel=1):
-    """Trains every method in OUT_DIR/<method>, skipping finished ones.
-
-    With `parallel` > 1, up to that many methods train at once, each in its own
-    process (spawned, so TensorFlow starts clean) logging to OUT_DIR/<method>/comparison.log;
-    otherwise they train one after another in this process, logging to `log_stream`.
+    """Trains every method in OUT_DIR/<method>, skipping finished ones (`run_configs`).
 
     Returns {method: {"results": results dict, "status": "trained" | "skipped",
-    "seconds": wall time of this invocation}}, in the order of `methods`. A finished
+    "seconds": wall time of this invocation}}, in the order of `methods`.
+    """
+    return run_configs({method: method_config(config, method, out_dir) for method in methods}, log_stream, parallel)
+
+
+def run_configs(configs, log_stream=None, parallel=1):
+    """Trains each labelled config of `configs` ({label: TrainConfig}, one task
+    sequence for all) in its own workdir, skipping finished ones.
+
+    With `parallel` > 1, up to that many train at once, each in its own process
+    (spawned, so TensorFlow starts clean) logging to <workdir>/comparison.log;
+    otherwise they train one after another in this process, logging to `log_stream`.
+
+    Returns {label: {"results": results dict, "status": "trained" | "skipped",
+    "seconds": wall time of this invocation}}, in the order of `configs`. A finished
     run made with other flags is refused (`workdir.ConfigMismatch`), as `train.py` would.
     """
     import keras
@@ -143,23 +153,23 @@ def run_methods(config, methods, out_dir, log_stream=None, parallel=1):
         print(f"[comparison] {text}", file=log_stream, flush=True)
 
     runs, pending = {}, []
-    for method in methods:
-        prepared, tasks, _ = workdir_lib.prepare_config(method_config(config, method, out_dir))
+    for label, config in configs.items():
+        prepared, tasks, _ = workdir_lib.prepare_config(config)
         if _finished(prepared.workdir, len(tasks)):
             workdir_lib.check_or_write_run_config(prepared)
             results = workdir_lib.load_json(os.path.join(prepared.workdir, workdir_lib.RESULTS), None)
-            runs[method] = {"results": results, "status": "skipped", "seconds": 0.0}
-            say(f"{method}: finished in {prepared.workdir}, skipped.")
+            runs[label] = {"results": results, "status": "skipped", "seconds": 0.0}
+            say(f"{label}: finished in {prepared.workdir}, skipped.")
         else:
-            pending.append((method, prepared, len(tasks)))
+            pending.append((label, prepared, len(tasks)))
     if pending:  # once, here: parallel workers would prepare the same dataset at once
-        trainer.prepare_data(tasks, config)
+        trainer.prepare_data(tasks, pending[0][1])
 
-    def finish(method, results, seconds, num_tasks):
+    def finish(label, results, seconds, num_tasks):
         if len(results["params"]) < num_tasks:  # interrupted (Ctrl-C): resumable, stop here
-            raise KeyboardInterrupt(f"{method} was interrupted; run the same command again to resume.")
-        runs[method] = {"results": results, "status": "trained", "seconds": seconds}
-        say(f"{method}: trained in {seconds:.0f} s.")
+            raise KeyboardInterrupt(f"{label} was interrupted; run the same command again to resume.")
+        runs[label] = {"results": results, "status": "trained", "seconds": seconds}
+        say(f"{label}: trained in {seconds:.0f} s.")
 
     if parallel > 1 and len(pending) > 1:
         import concurrent.futures
@@ -168,27 +178,27 @@ def run_methods(config, methods, out_dir, log_stream=None, parallel=1):
         from hyper_lifelong_gan.methods import get_method
 
         # Distilling methods take longest (their later tasks run extra generator passes): start them first.
-        pending.sort(key=lambda item: not get_method(item[0]).distills)
+        pending.sort(key=lambda item: not get_method(item[1].method).distills)
         context = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(max_workers=parallel, mp_context=context) as pool:
             futures = {}
-            for method, prepared, num_tasks in pending:
+            for label, prepared, num_tasks in pending:
                 os.makedirs(prepared.workdir, exist_ok=True)
                 log_path = os.path.join(prepared.workdir, "comparison.log")
-                futures[pool.submit(_train_logged, prepared, log_path)] = (method, num_tasks)
-                say(f"{method}: queued ({parallel} train at once); progress in {log_path}.")
+                futures[pool.submit(_train_logged, prepared, log_path)] = (label, num_tasks)
+                say(f"{label}: queued ({parallel} train at once); progress in {log_path}.")
             for future in concurrent.futures.as_completed(futures):
-                method, num_tasks = futures[future]
+                label, num_tasks = futures[future]
                 results, seconds = future.result()
-                finish(method, results, seconds, num_tasks)
+                finish(label, results, seconds, num_tasks)
     else:
-        for method, prepared, num_tasks in pending:
-            say(f"{method}: training in {prepared.workdir}.")
+        for label, prepared, num_tasks in pending:
+            say(f"{label}: training in {prepared.workdir}.")
             started = time.monotonic()
             results = trainer.train(prepared, log_stream=log_stream)
             keras.backend.clear_session()
-            finish(method, results, time.monotonic() - started, num_tasks)
-    return {method: runs[method] for method in methods}
+            finish(label, results, time.monotonic() - started, num_tasks)
+    return {label: runs[label] for label in configs}
 
 
 # ------------------------------------------------------------------------- the table

@@ -1,0 +1,59 @@
+"""The forgetting table of benchmarks/toy10_forgetting.py, from hand-made L1 matrices."""
+
+import pytest
+
+from benchmarks import toy10_forgetting as bench
+from hyper_lifelong_gan import config as config_lib
+
+
+def matrix(learned, final):
+    """A lower-is-better matrix: task j at `learned[j]` until the last row, `final` there."""
+    tasks = len(final)
+    rows = [[learned[j] if j <= i else None for j in range(tasks)] for i in range(tasks - 1)]
+    return rows + [list(final)]
+
+
+def test_run_summary_reads_the_diagonal_and_the_last_row():
+    summary = bench.run_summary(matrix([0.10, 0.20, 0.30], [0.12, 0.19, 0.50]), bar=0.15)
+    assert summary["mean_forgetting"] == pytest.approx((0.02 - 0.01) / 2)
+    assert (summary["worst_task"], summary["over_bar"]) == (1, 1)  # the last task is not an earlier one
+    assert summary["worst_change"] == pytest.approx(0.2)
+    assert summary["final_mean"] == pytest.approx((0.12 + 0.19 + 0.50) / 3)
+
+
+def test_against_exact_is_the_ratio_of_the_seed_averages_and_left_out_when_exact_does_not_forget():
+    def results(learned, final):
+        return {"metrics": {"l1": matrix(learned, final)}}
+
+    runs = {
+        "exact": {0: results([0.1, 0.1, 0.1], [0.11, 0.10, 0.1]), 1: results([0.1, 0.1, 0.1], [0.10, 0.11, 0.1])},
+        "k1": {0: results([0.1, 0.1, 0.1], [0.13, 0.10, 0.1]), 1: results([0.1, 0.1, 0.1], [0.10, 0.10, 0.1])},
+    }
+    table = bench.summarize(runs)
+    assert table["exact"]["mean_forgetting"] == pytest.approx(0.005)
+    assert table["k1"]["against_exact"] == pytest.approx(1.5)
+    text = bench.markdown(table, [0, 1])
+    assert "| K=1 | 0.0150 (task 1 +30%) | 0.0000" in text and "| 1.50x | 1 of 2 |" in text
+
+    runs["exact"] = {0: results([0.1, 0.1, 0.1], [0.09, 0.1, 0.1])}
+    runs["k1"] = {0: runs["k1"][0]}
+    assert bench.summarize(runs)["k1"]["against_exact"] is None  # exact got better: no ratio
+
+
+def test_settings_and_seeds_are_checked_before_anything_runs():
+    assert bench.parse_settings("exact, k1_runs4,sft") == ["exact", "k1_runs4", "sft"]
+    with pytest.raises(config_lib.InvalidConfig, match="Unknown --settings k3"):
+        bench.parse_settings("exact,k3")
+    assert bench.parse_seeds("2,0,2") == [0, 2]
+    for bad in ("", "a", "-1"):
+        with pytest.raises(config_lib.InvalidConfig, match="--seeds"):
+            bench.parse_seeds(bad)
+
+
+def test_each_setting_trains_the_long_sequence_with_its_own_flags(tmp_path):
+    config = bench.run_config("k2_runs4", 3, str(tmp_path), steps_per_task=5)
+    assert (config.tasks, config.seed, config.steps_per_task) == ("toy10", 3, "5")
+    assert (config.distill_tasks_per_step, config.distill_spread, config.method) == (2, 4, "hyper_lifelong_gan")
+    assert config.workdir == str(tmp_path / "k2_runs4" / "seed_3")
+    assert bench.run_config("sft", 0, str(tmp_path)).method == "sft"
+    assert bench.run_config("exact", 0, str(tmp_path)).distill_tasks_per_step == 0
