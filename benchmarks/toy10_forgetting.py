@@ -112,7 +112,7 @@ def markdown(table, seeds, bar=0.15):
         cells = [SETTINGS[setting][0]]
         for seed in seeds:
             run = row["runs"][seed]
-            cells.append(f"{run['mean_forgetting']:.4f} (task {run['worst_task']} {run['worst_change']:+.0%})")
+            cells.append(f"{run['mean_forgetting']:.4f} (task {run['worst_task']} {run['worst_change']:+.1%})")
         ratio = row["against_exact"]
         over = sum(run["over_bar"] > 0 for run in row["runs"].values())
         cells += [f"{row['mean_forgetting']:.4f}", "-" if ratio is None else f"{ratio:.2f}x", f"{over} of {len(seeds)}"]

@@ -33,7 +33,7 @@ def test_against_exact_is_the_ratio_of_the_seed_averages_and_left_out_when_exact
     assert table["exact"]["mean_forgetting"] == pytest.approx(0.005)
     assert table["k1"]["against_exact"] == pytest.approx(1.5)
     text = bench.markdown(table, [0, 1])
-    assert "| K=1 | 0.0150 (task 1 +30%) | 0.0000" in text and "| 1.50x | 1 of 2 |" in text
+    assert "| K=1 | 0.0150 (task 1 +30.0%) | 0.0000" in text and "| 1.50x | 1 of 2 |" in text
 
     runs["exact"] = {0: results([0.1, 0.1, 0.1], [0.09, 0.1, 0.1])}
     runs["k1"] = {0: runs["k1"][0]}
