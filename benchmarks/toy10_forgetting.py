@@ -147,8 +147,11 @@ def main(argv=None):
     except config_lib.InvalidConfig as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except FloatingPointError as error:  # a run's loss went NaN (the trainer says which and where)
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as stop:
-        print(f"\n{stop.args[0] if stop.args else 'Interrupted'}; run the same command again to resume.",
+        print(f"\n{stop.args[0] if stop.args else 'Interrupted; run the same command again to resume.'}",
               file=sys.stderr)
         return 130
     by_setting = {setting: {seed: runs[f"{setting}, seed {seed}"]["results"] for seed in seeds} for setting in settings}
