@@ -88,6 +88,9 @@ FLAGS = flags.FLAGS
 
 
 flags.register_validator(
+    "image_size", config_lib.FLAG_RULES["image_size"].test,
+    message=f"--image_size must be {config_lib.FLAG_RULES['image_size'].allowed}.")
+flags.register_validator(
     "distill_variants", lambda keys: set(keys) <= set(DISTILL_VARIANTS),
     message=f"--distill_variants takes names from {', '.join(DISTILL_VARIANTS)}.")
 
