@@ -75,18 +75,18 @@ def run_config(setting, seed, out_dir, steps_per_task=None):
 
 
 def run_summary(matrix, bar=0.15):
-    """Forgetting of one run from its lower-is-better matrix (rows: after each task)."""
+    """Forgetting of one run from its L1 matrix (rows: after each task)."""
+    from hyper_lifelong_gan.experiments import comparison
+
     last = len(matrix) - 1
-    learned = [matrix[task][task] for task in range(last)]
-    final = matrix[last][:last]
-    changes = [end / start - 1 for start, end in zip(learned, final)]
+    changes = [matrix[last][task] / matrix[task][task] - 1 for task in range(last)]
     worst = max(range(last), key=lambda task: changes[task])
     return {
-        "mean_forgetting": sum(end - start for start, end in zip(learned, final)) / last,
+        "mean_forgetting": comparison.mean_forgetting("l1", matrix),
         "worst_task": worst + 1,
         "worst_change": changes[worst],
         "over_bar": sum(change > bar for change in changes),
-        "final_mean": sum(matrix[last]) / len(matrix[last]),
+        "final_mean": comparison.final_mean(matrix),
     }
 
 
