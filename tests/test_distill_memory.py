@@ -153,3 +153,36 @@ def test_a_step_with_a_full_memory_hands_the_optimizer_eq_10s_gradient(run_eager
     # Before the memory is full, and without one, a step's gradient is not eq. 10's.
     assert any(not np.allclose(got, want, rtol=1e-3, atol=1e-4 * scale) for got, want in zip(with_memory[0], exact[0]))
     assert any(not np.allclose(got, want, rtol=1e-3, atol=1e-4 * scale) for got, want in zip(plain[0], exact[0]))
+
+
+def test_an_interrupted_run_with_memory_resumes_to_the_uninterrupted_weights(tmp_path, toy_data_dir, run_eagerly):
+    # The memory is part of the mid-task checkpoint: stopped in the middle of task 3
+    # (two earlier tasks, one drawn per step) and resumed, the run ends with the
+    # weights of a run that was never stopped; a memory restarted from zero would not.
+    import numpy as np
+
+    from hyper_lifelong_gan import workdir as workdir_lib
+    from hyper_lifelong_gan.methods import get_method
+    from hyper_lifelong_gan.training import trainer
+    from test_resume import logged_steps, tiny_config
+
+    def config(workdir):
+        return tiny_config(workdir, toy_data_dir, tasks="toy_labels2street,toy_photo2warm,toy_edges2bags",
+                           distill_tasks_per_step=1, distill_memory="saga", checkpoint_every=6)
+
+    trainer.train(config(tmp_path / "reference"))
+    stopped = tmp_path / "stopped"
+    trainer.train(config(stopped), interrupt_after_steps=6 + 6 + 4)
+    assert logged_steps(stopped)[-1] == (2, 4)
+    latest = tf.train.latest_checkpoint(str(stopped / "checkpoints" / "task_2"))
+    stored = [name for name, _ in tf.train.list_variables(latest) if name.startswith("distill_memory/")]
+    assert stored
+    assert np.any(tf.train.load_variable(latest, stored[0]) != 0)
+    trainer.train(config(stopped))
+    assert logged_steps(stopped) == logged_steps(tmp_path / "reference")
+
+    method, generator_config = get_method("hyper_lifelong_gan"), dict(ngf=4, n_blocks=1)
+    reference = workdir_lib.restore_task_generators(str(tmp_path / "reference"), 2, method, generator_config)
+    resumed = workdir_lib.restore_task_generators(str(stopped), 2, method, generator_config)
+    for expected, got in zip(reference.models[0].weights, resumed.models[0].weights):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6, atol=1e-7, err_msg=expected.path)
