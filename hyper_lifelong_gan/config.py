@@ -45,7 +45,6 @@ class TrainConfig:
     distill_spread: int = _field(1, "With --distill_tasks_per_step=K >= 1: cut each distillation pass's batch into up to this many runs of images, each run distilling its own drawn earlier task, so a step distils up to K x this many earlier tasks (at most t-1), each on a share of the batch, for the work of K passes plus a cost per run (this project's option). 1 = each drawn task sees the whole batch; up to the batch size, more runs forget less and cost more (README 'Many tasks').")
     distill_scale: float = _field(1.0, "Side of the distillation images relative to the training images, 1/n for a whole n (1 = the paper's; 0.5 distils on 2x2 averages, about a quarter of the cost; this project's option). image_size * distill_scale must be a multiple of 4.")
     distill_batched: bool = _field(False, "Run the distilled tasks' teacher and student passes as one grouped computation (tasks side by side on the channel axis) instead of one pass per task; the same numbers up to float rounding, but slower wherever it was measured (a 2-core CPU and an H200: docs/performance.md), hence off by default.")
-    distill_memory: str = _field("none", "With --distill_tasks_per_step=K >= 1: none = the drawn tasks' gradient scaled by (t-1)/K; saga = keep every earlier task's latest distillation gradient and use SAGA's estimate (Defazio et al. 2014): the stored gradients of all earlier tasks plus (t-1)/K times the drawn tasks' change since they were stored. Unbiased as well, but every earlier task pulls in every step, through its stored gradient (README 'Many tasks' has what it measured); costs a float32 copy of the generator's trainable weights per earlier task, no extra passes. Paired tasks, --distill_spread=1, without --distill_batched (this project's option).")
     distill_input: str = _field("swap", "Input of the distillation term (paper Table 2): swap = real target B_t, unswap = conditional image A_t, noise = uniform noise.")
     learning_rate: float = _field(2e-4, "Adam learning rate of generator and discriminator (pix2pix/CycleGAN: 2e-4; the paper names Adam, not its rate).")
     adam_beta1: float = _field(0.5, "Adam beta_1 (pix2pix/CycleGAN: 0.5; not stated by the paper).")
@@ -133,7 +132,6 @@ STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
 CHOICES = {
     "mode": ("auto", "paired", "unpaired"),
     "distill_input": ("swap", "unswap", "noise"),
-    "distill_memory": ("none", "saga"),
     "jit_compile": ("auto", "true", "false"),
     "jitter": ("auto", "true", "false"),
     "lr_schedule": LR_SCHEDULES,
@@ -346,23 +344,6 @@ def flag_problem(values, rules):
     return None
 
 
-def _check_memory(config):
-    flag = f"--distill_memory={config.distill_memory}"
-    if not config.distill_tasks_per_step:
-        raise InvalidConfig(
-            f"{flag} reduces the noise of sampled distillation, and --distill_tasks_per_step=0 distils every "
-            "earlier task exactly; pass --distill_tasks_per_step=1 (or more), or leave out --distill_memory."
-        )
-    if config.distill_spread != 1 or config.distill_batched:
-        given = f"--distill_spread={config.distill_spread}" if config.distill_spread != 1 else "--distill_batched"
-        raise InvalidConfig(
-            f"{flag} needs each drawn task's own gradient, which {given} mixes in one pass; "
-            "leave out one of the two."
-        )
-    if config.mode == "unpaired":
-        raise InvalidConfig(f"{flag} is implemented for paired tasks only; leave it out for unpaired ones.")
-
-
 def validate(config):
     """Checks every field of a TrainConfig that has a rule in `FLAG_RULES`.
 
@@ -376,8 +357,6 @@ def validate(config):
             f"(--distill_spread={config.distill_spread}) cannot use; pass --distill_spread=1 as well, or leave "
             "out --distill_batched."
         )
-    if config.distill_memory != "none":
-        _check_memory(config)
     if config.distill_scale != 1:
         factor = round(1 / config.distill_scale)
         if abs(factor * config.distill_scale - 1) > 1e-9:

@@ -27,12 +27,6 @@ STEPS = 3
 # one), or 1 task on the whole batch.
 SAMPLED = dataclasses.replace(CONFIG, distill_tasks_per_step=1, distill_spread=4)
 WHOLE = dataclasses.replace(SAMPLED, distill_spread=1)
-# The same with SAGA's gradient memory (--distill_memory): each replica's memory holds
-# the drawn task's gradient summed over the replicas.
-# Its first two updates are WHOLE's (at the first step every gradient of the
-# distillation term is 0), so their losses differ from the fourth step on: both run 4.
-MEMORY = dataclasses.replace(WHOLE, distill_memory="saga")
-MEMORY_STEPS = 4
 SAMPLED_TASK = 3
 
 
@@ -42,17 +36,14 @@ if __name__ == "__main__":
     tf.config.run_functions_eagerly(True)
     single = distilling_step.losses(CONFIG, STEPS)
     sampled_single = distilling_step.losses(SAMPLED, STEPS, task=SAMPLED_TASK)
-    whole_single = distilling_step.losses(WHOLE, MEMORY_STEPS, task=SAMPLED_TASK)
-    memory_single = distilling_step.losses(MEMORY, MEMORY_STEPS, task=SAMPLED_TASK)
+    whole_single = distilling_step.losses(WHOLE, STEPS, task=SAMPLED_TASK)
     tf.config.run_functions_eagerly(False)
     mirrored_strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     mirrored = distilling_step.losses(CONFIG, STEPS, mirrored_strategy)
     sampled_mirrored = distilling_step.losses(SAMPLED, STEPS, mirrored_strategy, task=SAMPLED_TASK)
-    whole_mirrored = distilling_step.losses(WHOLE, MEMORY_STEPS, mirrored_strategy, task=SAMPLED_TASK)
-    memory_mirrored = distilling_step.losses(MEMORY, MEMORY_STEPS, mirrored_strategy, task=SAMPLED_TASK)
+    whole_mirrored = distilling_step.losses(WHOLE, STEPS, mirrored_strategy, task=SAMPLED_TASK)
     print(json.dumps({
         "replicas": mirrored_strategy.num_replicas_in_sync, "single": single, "mirrored": mirrored,
         "sampled_single": sampled_single, "sampled_mirrored": sampled_mirrored,
         "whole_single": whole_single, "whole_mirrored": whole_mirrored,
-        "memory_single": memory_single, "memory_mirrored": memory_mirrored,
     }))

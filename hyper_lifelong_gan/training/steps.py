@@ -9,7 +9,6 @@ import keras
 import tensorflow as tf
 
 from hyper_lifelong_gan import losses
-from hyper_lifelong_gan.training.distill_memory import DistillationMemory, loss_scale
 
 LOSS_NAMES = ("g_total", "g_adversarial", "g_l1", "distillation", "d_loss")
 
@@ -29,9 +28,7 @@ class TaskStep:
     (`losses.cycled_tasks`; from the step's noise seed, so a resumed run draws the
     same), and the sum is scaled by (t - 1) / K, an unbiased estimate of the full
     sum. The drawn tasks reach the layers as an index tensor, so a draw never
-    retraces. `config.distill_memory` = "saga" replaces that scaled sum's gradient
-    by SAGA's estimate from each earlier task's stored gradient
-    (`distill_memory.DistillationMemory`).
+    retraces.
     `config.distill_scale` < 1 distils on images resized to that share of their
     side; `config.distill_batched` runs the distilled tasks as one grouped
     computation instead of one pass per task.
@@ -77,53 +74,6 @@ class TaskStep:
             name: self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica[name], axis=None)
             for name in self.loss_names
         }
-
-    def make_memory(self, variables):
-        """The gradient memory of `--distill_memory` for `variables`, or None where this
-        task's steps use none (no memory asked for, or every earlier task distilled
-        in every step anyway). Call inside the strategy's scope."""
-        earlier, per_step = len(self.distill_tasks), self.config.distill_tasks_per_step
-        if self.config.distill_memory == "none" or not 0 < per_step < earlier:
-            return None
-        return DistillationMemory(variables, earlier)
-
-    def drawn_terms(self, teacher, student, images, z, seed):
-        """With a memory: the drawn tasks (int32 [K]) and the unweighted distillation
-        L1 per example of each, one pass per task, so that each has its own gradient."""
-        config = self.config
-        tasks = losses.cycled_tasks(len(self.distill_tasks), config.distill_tasks_per_step, seed)
-        images = losses.resize_for_distillation(images, config.distill_scale)
-        terms = [losses.distillation_loss(teacher, student, images, tasks[k:k + 1], z)
-                 for k in range(config.distill_tasks_per_step)]
-        return tasks, terms
-
-    def apply_with_memory(self, memory, tape, task_loss, distill_losses, tasks):
-        """Applies the gradient of `task_loss` plus the memory's estimate of the
-        distillation gradient (`distill_losses`: the averaged, beta-weighted term of
-        each drawn task) to the generator; `tape` must be persistent."""
-        optimizer, variables = self.generator_optimizer, self.generator_variables
-        replicas = self.strategy.num_replicas_in_sync
-        scale = loss_scale(optimizer)
-        task_gradients = tape.gradient(self._scale(optimizer, task_loss), variables)
-        fresh = []
-        for loss in distill_losses:
-            gradients = [None if g is None else tf.convert_to_tensor(g) / scale
-                         for g in tape.gradient(self._scale(optimizer, loss), variables)]
-            if replicas > 1:  # every replica's memory holds the sum over replicas
-                present = [g for g in gradients if g is not None]
-                summed = iter(tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, present))
-                gradients = [None if g is None else next(summed) for g in gradients]
-            fresh.append(gradients)
-        earlier, per_step = len(self.distill_tasks), self.config.distill_tasks_per_step
-        estimates, _ = memory.estimate(fresh, tasks, earlier / per_step)
-        combined = []
-        for own, estimate in zip(task_gradients, estimates):
-            if estimate is not None:
-                # The optimizer sums over replicas and divides by the loss scale.
-                estimate = estimate * (scale / replicas)
-                own = estimate if own is None else tf.convert_to_tensor(own) + estimate
-            combined.append(own)
-        optimizer.apply_gradients(zip(combined, variables))
 
     def _average(self, per_example):
         return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
@@ -192,7 +142,6 @@ class PairedTaskStep(TaskStep):
         self.student = student
         self.discriminator = discriminator
         self.generator_variables = method.trainable_variables(student, task)
-        self.memory = self.make_memory(self.generator_variables)
         self._replica_fn = self.compile(self._replica_step)
         self._step = tf.function(self._distributed_step)
 
@@ -202,8 +151,7 @@ class PairedTaskStep(TaskStep):
     def _replica_step(self, inputs, targets, z, noise_seed):
         config = self.config
         discriminator = self.discriminator
-        memory = self.memory
-        with tf.GradientTape(persistent=memory is not None) as generator_tape, tf.GradientTape() as discriminator_tape:
+        with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
             fake = self.student(inputs, task=self.task, z=z, training=True)
             fake_logits = discriminator(tf.concat([inputs, tf.cast(fake, inputs.dtype)], -1), training=True)
             adversarial, l1 = losses.pix2pix_generator_loss(fake_logits, fake, targets, config.l1_weight)
@@ -211,13 +159,7 @@ class PairedTaskStep(TaskStep):
             distillation = tf.zeros_like(adversarial)
             if self.distill_tasks:
                 distill_inputs = losses.distillation_inputs(config.distill_input, inputs, targets, noise_seed)
-                if memory is None:
-                    distillation = self.distillation(self.teacher, self.student, distill_inputs, z, noise_seed)
-                else:
-                    drawn, terms = self.drawn_terms(self.teacher, self.student, distill_inputs, z, noise_seed)
-                    distillation = (len(self.distill_tasks) / config.distill_tasks_per_step) * tf.add_n(terms)
-                    memory_losses = (self._average(generator_total),
-                                     [self._average(config.beta * term) for term in terms])
+                distillation = self.distillation(self.teacher, self.student, distill_inputs, z, noise_seed)
                 generator_total += config.beta * distillation
             real_logits = discriminator(tf.concat([inputs, targets], -1), training=True)
             # D's loss reuses G's pass over the fake: D's tape differentiates only D's
@@ -227,10 +169,7 @@ class PairedTaskStep(TaskStep):
             discriminator_loss = self._average(discriminator_total)
             scaled_generator_loss = self._scale(self.generator_optimizer, generator_loss)
             scaled_discriminator_loss = self._scale(self.discriminator_optimizer, discriminator_loss)
-        if memory is None:
-            self._apply(self.generator_optimizer, generator_tape, scaled_generator_loss, self.generator_variables)
-        else:
-            self.apply_with_memory(memory, generator_tape, *memory_losses, drawn)
+        self._apply(self.generator_optimizer, generator_tape, scaled_generator_loss, self.generator_variables)
         self._apply(
             self.discriminator_optimizer, discriminator_tape, scaled_discriminator_loss,
             discriminator.trainable_variables,

@@ -192,8 +192,6 @@ class PairedMode(TaskMode):
             discriminator=discriminator, generator_optimizer=generator_optimizer,
             discriminator_optimizer=discriminator_optimizer, **student.checkpoint_items(),
         )
-        if step.memory is not None:
-            items["distill_memory"] = step.memory.trackable()
         return TaskSetup(student, step, generator_optimizer, items)
 
     def evaluate(self, generators, upto):

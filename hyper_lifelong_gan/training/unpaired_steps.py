@@ -65,8 +65,6 @@ class UnpairedTaskStep(TaskStep):
         self.discriminator_variables = (
             input_discriminator.trainable_variables + target_discriminator.trainable_variables
         )
-        if config.distill_memory != "none":
-            raise ValueError("--distill_memory is implemented for paired tasks only; leave it out for unpaired ones.")
         self._generator_fn = self.compile(self._generator_step)
         self._discriminator_fn = self.compile(self._discriminator_step)
         self._step = tf.function(self._distributed_step)
