@@ -26,6 +26,7 @@ from hyper_lifelong_gan import config as config_lib  # noqa: E402
 from hyper_lifelong_gan.training.run_control import INTERRUPTED_STATUS as INTERRUPTED  # noqa: E402
 from hyper_lifelong_gan.training.run_control import TrainingInterrupted  # noqa: E402
 
+
 def _help(field):
     """The field's help text, with the list of tasks or methods where it names one."""
     text = field.metadata["help"]

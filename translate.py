@@ -28,7 +28,6 @@ cli.quiet_tensorflow(sys.argv, import_now=False)  # --help and flag errors need 
 from absl import app, flags  # noqa: E402
 
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
-
 from hyper_lifelong_gan.serving_choices import DIRECTIONS, FITS  # noqa: E402
 
 flags.DEFINE_string("workdir", None, "The workdir of a train.py run.")

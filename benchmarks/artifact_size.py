@@ -20,8 +20,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
 from hyper_lifelong_gan import inference, serving  # noqa: E402
-from hyper_lifelong_gan.methods import get_method  # noqa: E402
 from hyper_lifelong_gan.evaluation import generation as evaluation  # noqa: E402
+from hyper_lifelong_gan.methods import get_method  # noqa: E402
 
 METHODS = ("hyper_lifelong_gan", "full", "piggyback")
 TASKS = ("task_1", "task_2", "task_3", "task_4")

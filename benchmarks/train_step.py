@@ -37,8 +37,8 @@ instead. --nomemory skips it.
 
 import dataclasses
 import json
-import random
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -54,6 +54,7 @@ import tensorflow as tf  # noqa: E402
 from absl import app, flags  # noqa: E402
 from absl import logging as absl_logging  # noqa: E402
 
+from benchmarks.distill_variants import DISTILL_VARIANTS  # noqa: E402
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
 from hyper_lifelong_gan import losses  # noqa: E402
 from hyper_lifelong_gan.layers import HyperConv2D, HyperConv2DTranspose, ReflectionPadding2D, TaskInstanceNorm  # noqa: E402
@@ -61,8 +62,6 @@ from hyper_lifelong_gan.methods import get_method, set_task_seed  # noqa: E402
 from hyper_lifelong_gan.models import build_patch_discriminator  # noqa: E402
 from hyper_lifelong_gan.training.steps import PairedTaskStep  # noqa: E402
 from hyper_lifelong_gan.training.trainer import make_optimizer  # noqa: E402
-
-from benchmarks.distill_variants import DISTILL_VARIANTS  # noqa: E402
 
 flags.DEFINE_integer("image_size", 64, "Image size.")
 flags.DEFINE_integer("ngf", 32, "Generator width.")

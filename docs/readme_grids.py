@@ -14,12 +14,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from datasets import tasks as task_registry  # noqa: E402
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
-from hyper_lifelong_gan.methods import get_method  # noqa: E402
-from hyper_lifelong_gan.metrics import report  # noqa: E402
 from hyper_lifelong_gan import workdir as workdir_lib  # noqa: E402
 from hyper_lifelong_gan.evaluation import generation  # noqa: E402
-from datasets import tasks as task_registry  # noqa: E402
+from hyper_lifelong_gan.methods import get_method  # noqa: E402
+from hyper_lifelong_gan.metrics import report  # noqa: E402
 
 workdir, out = sys.argv[1], sys.argv[2]
 values = json.load(open(os.path.join(workdir, "run_config.json")))

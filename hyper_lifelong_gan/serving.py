@@ -31,9 +31,9 @@ import re
 import keras
 import tensorflow as tf
 
+from hyper_lifelong_gan.evaluation.generation import generate
 from hyper_lifelong_gan.inference import InferenceError, translate_any_size
 from hyper_lifelong_gan.models.generator import ResnetGenerator, copy_weights
-from hyper_lifelong_gan.evaluation.generation import generate
 
 INPUT_NAME = "images"
 TASK_INPUT_NAME = "task"

@@ -15,9 +15,9 @@ import tensorflow as tf  # noqa: E402
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
-from hyper_lifelong_gan import config as config_lib  # noqa: E402
-
 import distilling_step  # noqa: E402  (beside this script)
+
+from hyper_lifelong_gan import config as config_lib  # noqa: E402
 
 CONFIG = config_lib.TrainConfig(batch_size=4, image_size=32, ngf=4, n_blocks=1, ndf=8)
 STEPS = 3

@@ -20,11 +20,11 @@ import tensorflow as tf  # noqa: E402
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
+import distilling_step  # noqa: E402  (beside this script)
+
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
 from hyper_lifelong_gan.methods import get_method, set_task_seed  # noqa: E402
 from hyper_lifelong_gan.training import trainer  # noqa: E402
-
-import distilling_step  # noqa: E402  (beside this script)
 
 CONFIG = config_lib.TrainConfig(mode="unpaired", batch_size=4, image_size=32, ngf=4, n_blocks=1, ndf=8)
 STEPS = 3

@@ -4,15 +4,15 @@ paired tasks, another input's output for the structure score of unpaired ones.""
 import dataclasses
 import json
 
+import datasets_fixtures as fixtures
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import datasets_fixtures as fixtures
 from datasets.tasks import parse_tasks
 from hyper_lifelong_gan.config import TrainConfig
-from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.evaluation import scores as evaluation
+from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.training import trainer
 
 BLACK, WHITE = (0, 0, 0), (255, 255, 255)

@@ -108,8 +108,9 @@ def test_train_cli_learns_a_shrunken_builtin_sequence_and_resumes_after_ctrl_c(t
 
 @pytest.mark.slow
 def test_offline_facades_names_the_archive_then_trains_once_it_is_placed_by_hand(tmp_path):
-    from datasets import pix2pix
     from datasets_fixtures import gradient_pair_array, write_pix2pix_archive
+
+    from datasets import pix2pix
 
     url = pix2pix.archive_url("facades")
     if pix2pix.unreachable_reason(url) is None:

@@ -6,13 +6,12 @@ import json
 import numpy as np
 import pytest
 from absl import flags
+from graph_mode import eagerly
 
 from hyper_lifelong_gan import workdir
-from hyper_lifelong_gan.experiments import comparison, parameter_table
 from hyper_lifelong_gan.config import InvalidConfig, TrainConfig
+from hyper_lifelong_gan.experiments import comparison, parameter_table
 from hyper_lifelong_gan.training import trainer
-
-from graph_mode import eagerly
 
 TINY = dict(
     tasks="toy_labels2street,toy_photo2warm", steps_per_task=2, batch_size=2, image_size=32, ngf=4,

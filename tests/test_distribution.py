@@ -1,8 +1,7 @@
 """Training under MirroredStrategy on 2 logical CPUs gives the losses of one device."""
 
-import pytest
-
 import distilling_step
+import pytest
 
 
 def test_mirrored_strategy_matches_one_device():

@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from hyper_lifelong_gan.metrics import domain_classifier
-from hyper_lifelong_gan.metrics import fid
+from hyper_lifelong_gan.metrics import domain_classifier, fid
 
 IMAGE_SIZE = 32
 NUM_DOMAINS = 4

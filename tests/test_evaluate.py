@@ -11,14 +11,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from datasets import builtin_tasks
-from datasets import pipeline
+from datasets import builtin_tasks, pipeline
 from datasets import tasks as task_registry
+from hyper_lifelong_gan.config import TrainConfig
 from hyper_lifelong_gan.evaluation import classifier as classifier_lib
 from hyper_lifelong_gan.evaluation import command, reports, runs
-from hyper_lifelong_gan.config import TrainConfig
-from hyper_lifelong_gan.metrics import domain_classifier
-from hyper_lifelong_gan.metrics import fid
+from hyper_lifelong_gan.metrics import domain_classifier, fid
 from hyper_lifelong_gan.training import trainer
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

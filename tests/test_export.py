@@ -11,13 +11,12 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from trained_run import TASKS, train_tiny_run
 
 from hyper_lifelong_gan import inference, serving
+from hyper_lifelong_gan.evaluation import generation as evaluation
 from hyper_lifelong_gan.methods import get_method
 from hyper_lifelong_gan.models import build_generator
-from hyper_lifelong_gan.evaluation import generation as evaluation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -4,9 +4,9 @@ check, every conv kind, growing by a task, and mixed precision."""
 import keras
 import numpy as np
 import pytest
+from layer_test_case import HIDDEN, Z_DIM, K, _images, _np, _perturb, _z, run_layer_test
 
 from hyper_lifelong_gan.models import CONV_KINDS, ResnetGenerator, build_generator, copy_weights, grow_generator
-from layer_test_case import HIDDEN, K, Z_DIM, _images, _np, _perturb, _z, run_layer_test
 
 TINY_GENERATOR = dict(ngf=4, n_blocks=1, num_bases=K, z_dim=Z_DIM, hidden_units=HIDDEN)
 

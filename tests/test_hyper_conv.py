@@ -4,9 +4,9 @@ its parameter counts and the Table 3 ablations."""
 import numpy as np
 import pytest
 import tensorflow as tf
+from layer_test_case import HIDDEN, TINY_HYPER, Z_DIM, K, _images, _np, _perturb_task, _weights, _z, run_layer_test
 
 from hyper_lifelong_gan.layers import HyperConv2D, HyperConv2DTranspose, hyper_conv
-from layer_test_case import HIDDEN, K, TINY_HYPER, Z_DIM, _images, _np, _perturb_task, _weights, _z, run_layer_test
 
 # Per task of one hyper layer at the paper's sizes (|z| = 64, hidden 64, K = 7):
 # H_i = 64*64 + 64 + 64*(k*k*7) + k*k*7, C_i = 7*7 (docs/design.md).

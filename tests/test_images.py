@@ -2,11 +2,11 @@
 
 import io
 
+import datasets_fixtures as fixtures
 import numpy as np
 import pytest
 from PIL import Image
 
-import datasets_fixtures as fixtures
 from datasets import images
 
 

@@ -15,13 +15,12 @@ import sys
 
 import pytest
 import tensorflow as tf
+from test_resume import logged_steps, tiny_config
 
 from datasets import pipeline
 from hyper_lifelong_gan.training import run_control, trainer
 from hyper_lifelong_gan.training.logging_utils import MetricsLog
 from hyper_lifelong_gan.training.steps import PairedTaskStep
-
-from test_resume import logged_steps, tiny_config
 
 
 def ctrl_c():

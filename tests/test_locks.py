@@ -10,13 +10,12 @@ import sys
 import time
 
 import pytest
+from datasets_fixtures import write_pix2pix_folder
+from test_resume import tiny_config
 
 from datasets import pipeline
 from datasets import tasks as task_registry
-from datasets_fixtures import write_pix2pix_folder
 from hyper_lifelong_gan.training import run_control, trainer
-
-from test_resume import tiny_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

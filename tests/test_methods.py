@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from graph_mode import eagerly
 
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.config import TrainConfig
@@ -15,8 +16,6 @@ from hyper_lifelong_gan.methods import METHODS, get_method
 from hyper_lifelong_gan.models import build_generator, build_patch_discriminator
 from hyper_lifelong_gan.training import trainer
 from hyper_lifelong_gan.training.steps import PairedTaskStep
-
-from graph_mode import eagerly
 
 TINY = dict(ngf=4, n_blocks=1, ndf=8, batch_size=2, image_size=32)
 GENERATOR = config_lib.generator_config(TrainConfig(**TINY))

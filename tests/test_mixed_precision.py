@@ -1,5 +1,6 @@
 """--mixed_precision: float16 with loss scaling (the GPU path) and bfloat16 (CPU)."""
 
+import distilling_step
 import keras
 import numpy as np
 import pytest
@@ -7,8 +8,6 @@ import tensorflow as tf
 
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.training.trainer import precision_policy
-
-import distilling_step
 
 CONFIG = config_lib.TrainConfig(batch_size=2, image_size=32, ngf=4, n_blocks=1, ndf=8)
 

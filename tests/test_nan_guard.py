@@ -6,11 +6,10 @@ import json
 
 import pytest
 import tensorflow as tf
+from test_resume import logged_steps, tiny_config
 
 from hyper_lifelong_gan.training import trainer
 from hyper_lifelong_gan.training.steps import PairedTaskStep
-
-from test_resume import logged_steps, tiny_config
 
 
 def poison_step(monkeypatch, at_call, name):

@@ -4,9 +4,9 @@ made of new filters and combinations of the frozen bank, and its parameter count
 import numpy as np
 import pytest
 import tensorflow as tf
+from layer_test_case import _images, _np, _weights, run_layer_test
 
 from hyper_lifelong_gan.layers import PiggybackConv2D, PiggybackConv2DTranspose
-from layer_test_case import _images, _weights, _np, run_layer_test
 
 LAYER_CASES = {
     "piggyback_conv": dict(

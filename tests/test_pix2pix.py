@@ -13,11 +13,11 @@ import tempfile
 import threading
 from unittest import mock
 
+import datasets_fixtures as fixtures
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-import datasets_fixtures as fixtures
 from datasets import pix2pix
 from datasets.errors import DatasetError, DatasetUnavailableError
 

@@ -1,9 +1,9 @@
 """PlainConv2D and PlainConv2DTranspose through the shared layer check."""
 
 import pytest
+from layer_test_case import _z, run_layer_test
 
 from hyper_lifelong_gan.layers import PlainConv2D, PlainConv2DTranspose
-from layer_test_case import _z, run_layer_test
 
 LAYER_CASES = {
     "plain_conv": dict(

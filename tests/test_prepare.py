@@ -2,6 +2,7 @@
 missing ones listed together."""
 
 import datasets_fixtures as fixtures
+
 from datasets import pix2pix, prepare
 
 

@@ -109,6 +109,7 @@ def _logged(workdir):
 
 def test_per_task_steps_and_decay_resume_mid_decay(tmp_path, toy_data_dir, run_eagerly):
     from test_resume import tiny_config
+
     from hyper_lifelong_gan.training import trainer
 
     config = tiny_config(
@@ -127,8 +128,8 @@ def test_per_task_steps_and_decay_resume_mid_decay(tmp_path, toy_data_dir, run_e
 def _discriminator_after_carry(tmp_path, discriminator):
     """(saved end-of-task-1 weights, task 2's discriminator weights after the carry)."""
     import tensorflow as tf
-
     from test_resume import tiny_config
+
     from hyper_lifelong_gan.methods import set_task_seed
     from hyper_lifelong_gan.training import trainer
 
@@ -169,6 +170,7 @@ def single_task_run(tmp_path_factory, toy_data_dir):
 
     from graph_mode import eagerly
     from test_resume import tiny_config
+
     from hyper_lifelong_gan.training import trainer
 
     workdir = tmp_path_factory.mktemp("single")

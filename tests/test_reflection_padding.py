@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from layer_test_case import _images, _np, run_layer_test
 
 from hyper_lifelong_gan.layers import ReflectionPadding2D
-from layer_test_case import _images, _np, run_layer_test
 
 LAYER_CASES = {
     "reflection_padding": dict(

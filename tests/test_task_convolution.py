@@ -2,10 +2,11 @@
 padding multiplies the spatial size by exactly the stride."""
 
 import pytest
+from layer_test_case import TINY_HYPER, _images, _z
 
 from hyper_lifelong_gan.layers import HyperConv2DTranspose, PiggybackConv2DTranspose, PlainConv2DTranspose
 from hyper_lifelong_gan.models import CONV_KINDS
-from layer_test_case import TINY_HYPER, _images, _z
+
 
 def _transposed(kind, kernel_size):
     if kind == "hyper":

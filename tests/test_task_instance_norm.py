@@ -5,9 +5,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from layer_test_case import _np, _perturb_task, _task_rows, run_layer_test
 
 from hyper_lifelong_gan.layers import TaskInstanceNorm
-from layer_test_case import _np, _perturb_task, _task_rows, run_layer_test
 
 LAYER_CASES = {
     "task_instance_norm": dict(

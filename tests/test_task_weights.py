@@ -3,11 +3,11 @@ a row per task, initialised row by row."""
 
 import keras
 import numpy as np
+from layer_test_case import HIDDEN, TINY_HYPER, Z_DIM, K, _images, _np, _z
 
 from hyper_lifelong_gan.layers import HyperConv2D, TaskInstanceNorm
 from hyper_lifelong_gan.layers.task_selection import add_task_weights
 from hyper_lifelong_gan.models import ResnetGenerator, build_generator, grow_generator
-from layer_test_case import HIDDEN, K, TINY_HYPER, Z_DIM, _images, _np, _z
 
 TINY_GENERATOR = dict(ngf=4, n_blocks=1, num_bases=K, z_dim=Z_DIM, hidden_units=HIDDEN)
 

@@ -6,12 +6,12 @@ The direction tests feed every named task data with a known picture on each side
 
 from unittest import mock
 
+import datasets_fixtures as fixtures
 import numpy as np
 import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-import datasets_fixtures as fixtures
 from datasets import builtin_tasks, pipeline, pix2pix
 from datasets.errors import DatasetError, DatasetUnavailableError, UnknownTaskError
 from datasets.tasks import TASKS_HELP, get_task, parse_tasks, task_names

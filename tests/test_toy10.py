@@ -4,12 +4,13 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from test_builtin_tasks import _nearest_centroid_accuracy
 
-from datasets import builtin_tasks, pipeline, tasks as task_registry
+from datasets import builtin_tasks, pipeline
+from datasets import tasks as task_registry
 from datasets.builtin_tasks import EXTRA_PAIRED_TASKS, INPUT_DOMAINS, NATIVE_SIZE, TOY10_TASKS, make_example
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.training import trainer
-from test_builtin_tasks import _nearest_centroid_accuracy
 
 IMAGE_SHAPE = (NATIVE_SIZE, NATIVE_SIZE, 3)
 

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
-
 from trained_run import TASKS, train_tiny_run
 
 from hyper_lifelong_gan import inference

@@ -4,6 +4,7 @@ the mode chosen from the tasks, the losses, MirroredStrategy and resuming."""
 import json
 import os
 
+import distilling_step
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -12,13 +13,10 @@ from tensorflow.core.protobuf import trackable_object_graph_pb2
 from datasets import builtin_tasks
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan import losses
-from hyper_lifelong_gan.methods import METHODS, get_method
 from hyper_lifelong_gan.evaluation import classifier as classifier_lib
+from hyper_lifelong_gan.methods import METHODS, get_method
 from hyper_lifelong_gan.training import trainer
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
-
-import distilling_step
-
 
 # ------------------------------------------------------------------ paper Table 5
 

@@ -6,10 +6,10 @@ the sentence the user gets.
 
 import logging
 
+import datasets_fixtures as fixtures
 import numpy as np
 import pytest
 
-import datasets_fixtures as fixtures
 from datasets import pipeline, user_folders
 from datasets.errors import DatasetError
 from datasets.tasks import parse_tasks

@@ -29,14 +29,13 @@ convolutions and matrix products; the test turns it off, so that the same
 float32 arithmetic, and the reasoning above, hold there too.
 """
 
+import distilling_step
 import numpy as np
 import pytest
 import tensorflow as tf
+from graph_mode import eagerly
 
 from hyper_lifelong_gan import config as config_lib
-
-import distilling_step
-from graph_mode import eagerly
 
 CONFIG = config_lib.TrainConfig(batch_size=2, image_size=32, ngf=4, n_blocks=1, ndf=8)
 STEPS = 3

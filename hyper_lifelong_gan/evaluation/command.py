@@ -17,12 +17,27 @@ from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.evaluation.classifier import CLASSIFIER_BATCH_SIZE, CLASSIFIER_STEPS, SharedClassifiers
 from hyper_lifelong_gan.evaluation.outputs import save_outputs_of_run
 from hyper_lifelong_gan.evaluation.reports import (
-    FIGURES_DIR, REPORT_FILE, TENSORBOARD_DIR, RunEvaluation, comparison_table, run_report_text, write_figures,
-    write_report_html, write_tensorboard,
+    FIGURES_DIR,
+    REPORT_FILE,
+    TENSORBOARD_DIR,
+    RunEvaluation,
+    comparison_table,
+    run_report_text,
+    write_figures,
+    write_report_html,
+    write_tensorboard,
 )
 from hyper_lifelong_gan.evaluation.runs import (
-    EvaluationError, classifier_domains, discover_runs, final_means, load_run, parse_classifier_tasks,
-    parse_metrics, run_names, stage_params, update_results,
+    EvaluationError,
+    classifier_domains,
+    discover_runs,
+    final_means,
+    load_run,
+    parse_classifier_tasks,
+    parse_metrics,
+    run_names,
+    stage_params,
+    update_results,
 )
 from hyper_lifelong_gan.evaluation.scores import check_feature_space, evaluate_run, fid_feature_function
 from hyper_lifelong_gan.metrics import fid

@@ -51,6 +51,7 @@ from hyper_lifelong_gan.experiments.method_facts import TABLE_4_ORDER as METHOD_
 from hyper_lifelong_gan.methods import METHODS  # noqa: E402
 from hyper_lifelong_gan.metrics import report  # noqa: E402
 from hyper_lifelong_gan.metrics.facts import DECIMALS, HIGHER_IS_BETTER, PERCENT_METRICS  # noqa: E402
+
 DEFAULT_OUT_DIR = "runs/comparison"
 QUICK_OUT_DIR = "runs/comparison_quick"
 DEFAULT_TOY_STEPS_PER_TASK = 300
@@ -81,7 +82,8 @@ def with_defaults(config):
     """`config` with the comparison's default length where the user gave none."""
     if config.steps_per_task is not None or config.epochs_per_task is not None:
         return config
-    from datasets import builtin_tasks, tasks as task_registry
+    from datasets import builtin_tasks
+    from datasets import tasks as task_registry
 
     names = config.tasks.split(",") if config.tasks else list(builtin_tasks.PAIRED_TASKS)
     toy = all(task.name.startswith("toy_") for task in task_registry.parse_tasks(",".join(names)))

@@ -18,8 +18,7 @@ printing a second, identical table.
 import os
 
 from hyper_lifelong_gan import config as config_lib
-from hyper_lifelong_gan.experiments.method_facts import PAPER_LABELS
-from hyper_lifelong_gan.experiments.method_facts import TABLE_5_ORDER
+from hyper_lifelong_gan.experiments.method_facts import PAPER_LABELS, TABLE_5_ORDER
 from hyper_lifelong_gan.methods import get_method
 from hyper_lifelong_gan.metrics import report
 

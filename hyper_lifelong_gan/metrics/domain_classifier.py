@@ -18,8 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from hyper_lifelong_gan.metrics.fid import FeatureSpace
-from hyper_lifelong_gan.metrics.fid import float32_dtype_policy
+from hyper_lifelong_gan.metrics.fid import FeatureSpace, float32_dtype_policy
 
 FEATURES_LAYER_NAME = "features"
 LOGITS_LAYER_NAME = "logits"

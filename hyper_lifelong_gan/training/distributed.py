@@ -19,8 +19,8 @@ file system across machines.
 import json
 import os
 import shutil
-import sys
 import subprocess
+import sys
 import tempfile
 
 import tensorflow as tf

@@ -21,9 +21,9 @@ import tensorflow as tf
 from tensorboard.plugins.hparams import api as hparams_api
 
 from hyper_lifelong_gan import config as config_lib
+from hyper_lifelong_gan.evaluation import generation
 from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.metrics.facts import LOWER_IS_BETTER
-from hyper_lifelong_gan.evaluation import generation
 
 SAMPLE_COUNT = 4
 # Metrics the HParams dashboard lists: every metric a paired or unpaired run records.

@@ -35,14 +35,23 @@ from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.metrics.facts import BASELINE_PREFIX, PAIRED_METRICS, UNPAIRED_METRICS
 from hyper_lifelong_gan.models import build_patch_discriminator
 from hyper_lifelong_gan.training import distributed, summaries
-from hyper_lifelong_gan.training.logging_utils import Progress, StepCostModel, format_duration
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
+from hyper_lifelong_gan.training.logging_utils import Progress, StepCostModel, format_duration
 from hyper_lifelong_gan.training.run_control import INTERRUPT, TrainingInterrupted, workdir_lock
 from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
 from hyper_lifelong_gan.training.unpaired_steps import UnpairedTaskStep
 from hyper_lifelong_gan.workdir import (  # noqa: F401 (ConfigMismatch, prepare_config: the trainer's too)
-    PROGRESS, RESULTS, ConfigMismatch, check_or_write_run_config, check_run_config, empty_results, load_json,
-    check_checkpoint_layout, prepare_config, restore_cycle_generators, restore_task_generators,
+    PROGRESS,
+    RESULTS,
+    ConfigMismatch,
+    check_checkpoint_layout,
+    check_or_write_run_config,
+    check_run_config,
+    empty_results,
+    load_json,
+    prepare_config,
+    restore_cycle_generators,
+    restore_task_generators,
     save_task_generators,
     write_json_atomically,
 )
