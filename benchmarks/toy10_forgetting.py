@@ -12,7 +12,8 @@ fine-tuning) or a name from benchmarks/distill_variants.py (k1, k1_runs4, k2_run
 
 Per run, from its test L1 matrix (M[i][j]: L1 of task j after learning task i, 10 tasks):
 
-- mean forgetting: the mean over tasks 1-9 of M[9][j] - M[j][j] (positive: worse);
+- mean forgetting (`metrics.forgetting`, as in every table): the mean over tasks 1-9 of
+  M[9][j] - M[j][j] (positive: worse);
 - worst task: the task whose L1 grew most relative to just after it was learned,
   M[9][j] / M[j][j] - 1;
 - over the bar: how many tasks grew by more than --bar (15%) relative.
@@ -77,12 +78,13 @@ def run_config(setting, seed, out_dir, steps_per_task=None):
 def run_summary(matrix, bar=0.15):
     """Forgetting of one run from its L1 matrix (rows: after each task)."""
     from hyper_lifelong_gan.experiments import comparison
+    from hyper_lifelong_gan.metrics.forgetting import mean_forgetting
 
     last = len(matrix) - 1
     changes = [matrix[last][task] / matrix[task][task] - 1 for task in range(last)]
     worst = max(range(last), key=lambda task: changes[task])
     return {
-        "mean_forgetting": comparison.mean_forgetting("l1", matrix),
+        "mean_forgetting": mean_forgetting("l1", matrix),
         "worst_task": worst + 1,
         "worst_change": changes[worst],
         "over_bar": sum(change > bar for change in changes),
@@ -131,7 +133,8 @@ def main(argv=None):
     parser.add_argument("--parallel", type=int, default=0,
                         help="Runs trained at once; 0: 2 on a CPU with 2 or more cores, 1 on a GPU.")
     parser.add_argument("--steps_per_task", type=int, default=0, help="Steps per task; 0: the trainer's default (400).")
-    parser.add_argument("--bar", type=float, default=0.15, help="Relative growth of a task's L1 counted as over the bar.")
+    parser.add_argument("--bar", type=float, default=0.15,
+                        help="Relative growth of a task's L1 counted as over the bar.")
     args = parser.parse_args(argv)
 
     from hyper_lifelong_gan.experiments import comparison

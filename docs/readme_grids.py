@@ -19,7 +19,7 @@ from hyper_lifelong_gan import config as config_lib  # noqa: E402
 from hyper_lifelong_gan import workdir as workdir_lib  # noqa: E402
 from hyper_lifelong_gan.evaluation import generation  # noqa: E402
 from hyper_lifelong_gan.methods import get_method  # noqa: E402
-from hyper_lifelong_gan.metrics import report  # noqa: E402
+from hyper_lifelong_gan.reporting import images  # noqa: E402
 
 workdir, out = sys.argv[1], sys.argv[2]
 values = json.load(open(os.path.join(workdir, "run_config.json")))
@@ -33,7 +33,7 @@ for j, task in enumerate(tasks):
     rows = generation.sample_rows(generators, task, j, config, count=4)
     if not task.paired:
         rows = [(a, b, None) for a, b, _ in rows]
-    panels.append(report.image_grid_array(rows))
+    panels.append(images.image_grid_array(rows))
 height = max(p.shape[0] for p in panels)
 gap = np.full((height, 6, 3), 255, np.uint8)
 parts = []

@@ -22,21 +22,20 @@ much larger or smaller than the training images.
 
 import dataclasses
 import glob
-import html
 import os
 import sys
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image
 
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan import workdir as workdir_lib
 from hyper_lifelong_gan.evaluation.generation import eval_z, generate
 from hyper_lifelong_gan.evaluation.runs import EvaluationError, Run, load_run
-from hyper_lifelong_gan.metrics import report
+from hyper_lifelong_gan.reporting import pages
+from hyper_lifelong_gan.reporting.images import save_png
+from hyper_lifelong_gan.reporting.progress import Progress
 from hyper_lifelong_gan.serving_choices import DIRECTIONS, FITS
-from hyper_lifelong_gan.training.logging_utils import Progress
 
 # Height and width must be divisible by this (the generator downsamples twice).
 MULTIPLE = 4
@@ -212,6 +211,10 @@ def load_trained(workdir, stage=None, direction="forward"):
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 PAIRS_DIR = "pairs"
 INDEX_FILE = "index.html"
+INDEX_STYLE = (
+    "body{font-family:sans-serif} img{height:128px;image-rendering:pixelated} "
+    "td{padding:4px;vertical-align:middle} table{border-collapse:collapse}"
+)
 
 
 def input_files(spec):
@@ -246,11 +249,6 @@ def read_image(path):
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise InferenceError(f"{path} cannot be read as an image ({reason}).") from None
     return tf.cast(image, tf.float32).numpy() / 127.5 - 1.0
-
-
-def write_png(path, image):
-    """Writes a [-1, 1] image as an 8-bit PNG (the project's rounding to 8 bits)."""
-    Image.fromarray(report._to_uint8(image)).save(path, format="PNG")
 
 
 @dataclasses.dataclass
@@ -304,11 +302,11 @@ def translate_files(trained, task, files, output_dir, *, fit="pad", batch_size=1
         outputs = trained.translate_by_index(np.stack([image for _, _, image in batch]), index, fit=fit)
         for (path, name, image), output in zip(batch, outputs):
             output_path = os.path.join(output_dir, name)
-            write_png(output_path, output)
+            save_png(output_path, output)
             entry = [path, output_path]
             if side_by_side:
                 pair_path = os.path.join(output_dir, PAIRS_DIR, name)
-                write_png(pair_path, np.concatenate([image, output], axis=1))
+                save_png(pair_path, np.concatenate([image, output], axis=1))
                 entry.append(pair_path)
             written.append(tuple(entry))
         done += len(batch)
@@ -337,34 +335,25 @@ def translate_files(trained, task, files, output_dir, *, fit="pad", batch_size=1
 
 
 def write_index_html(path, trained, task_name, written, skipped):
-    """A page listing every translated file (output, and the pair if written) and the skipped ones."""
+    """A page listing every translated file (output, and the pair if written, each
+    linking to itself) and the skipped ones."""
     folder = os.path.dirname(path)
-    rows = []
-    for entry in written:
-        cells = [f"<td>{html.escape(entry[0])}</td>"]
-        for image_path in entry[1:]:
-            relative = html.escape(os.path.relpath(image_path, folder))
-            cells.append(f'<td><a href="{relative}"><img src="{relative}" alt="{relative}"></a></td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    header = "<tr><th>input</th><th>output</th>" + ("<th>input | output</th>" if any(
-        len(entry) > 2 for entry in written) else "") + "</tr>"
-    skipped_items = "".join(
-        f"<li>{html.escape(reason)}</li>" for _, reason in skipped
-    )
-    page = [
-        "<!DOCTYPE html>", '<html><head><meta charset="utf-8">',
-        f"<title>{html.escape(task_name)}: translated images</title>",
-        "<style>body{font-family:sans-serif} img{height:128px;image-rendering:pixelated} "
-        "td{padding:4px;vertical-align:middle} table{border-collapse:collapse}</style>",
-        "</head><body>",
-        f"<h1>{html.escape(task_name)}</h1>",
-        f"<p>{html.escape(trained.run.workdir)}, the model after task {trained.stage} "
-        f"({html.escape(trained.run.task_names[trained.stage - 1])}), {trained.direction} direction; "
-        f"{len(written)} images translated, {len(skipped)} skipped.</p>",
-        "<table>", header, *rows, "</table>",
+    pairs = any(len(entry) > 2 for entry in written)
+    header = ["input", "output"] + (["input \\| output"] if pairs else [])
+    lines = [
+        f"# {pages.escape(task_name)}",
+        "",
+        f"{pages.escape(trained.run.workdir)}, the model after task {trained.stage} "
+        f"({pages.escape(trained.run.task_names[trained.stage - 1])}), {trained.direction} direction; "
+        f"{len(written)} images translated, {len(skipped)} skipped.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
     ]
+    for entry in written:
+        images = [pages.image(os.path.relpath(image_path, folder), os.path.relpath(image_path, folder), link=True)
+                  for image_path in entry[1:]]
+        lines.append("| " + " | ".join([pages.escape(entry[0])] + images) + " |")
     if skipped:
-        page += ["<h2>Skipped</h2>", f"<ul>{skipped_items}</ul>"]
-    page.append("</body></html>")
-    with open(path, "w") as stream:
-        stream.write("\n".join(page) + "\n")
+        lines += ["", "## Skipped", ""] + [f"- {pages.escape(reason)}" for _, reason in skipped]
+    pages.write(path, f"{task_name}: translated images", "\n".join(lines) + "\n", style=INDEX_STYLE)

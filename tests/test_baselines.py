@@ -12,7 +12,7 @@ import tensorflow as tf
 from datasets.tasks import parse_tasks
 from hyper_lifelong_gan.config import TrainConfig
 from hyper_lifelong_gan.evaluation import scores as evaluation
-from hyper_lifelong_gan.metrics import report
+from hyper_lifelong_gan.reporting import tables
 from hyper_lifelong_gan.training import trainer
 
 BLACK, WHITE = (0, 0, 0), (255, 255, 255)
@@ -67,14 +67,14 @@ def test_baselines_land_in_results_and_in_the_printed_table():
 
 
 def test_baseline_rows_of_a_stage_dependent_baseline():
-    table = report.continual_matrix_table(
+    table = tables.continual_matrix_table(
         "structure", ["a", "b"], [[0.5, None], [0.4, 0.6]], baseline=[[0.1, None], [0.2, 0.3]]
     )
     assert table.splitlines()[-4:] == [
-        "| forgetting | 0.10 | 0.00 | 0.05 |",
+        "| forgetting | 0.10 | - | 0.10 |",
         "| just learned | 0.50 | 0.60 | 0.55 |",
         "| baseline | 0.10 | 0.30 | 0.20 |",
         "| baseline after last | 0.20 | 0.30 | 0.25 |",
     ]
     with pytest.raises(ValueError, match="baseline matrix must be 2 x 2"):
-        report.continual_matrix_table("l1", ["a", "b"], [[0.5, None], [0.4, 0.6]], baseline=[[0.1]])
+        tables.continual_matrix_table("l1", ["a", "b"], [[0.5, None], [0.4, 0.6]], baseline=[[0.1]])

@@ -92,13 +92,18 @@ def test_parallel_runs_give_the_same_table_as_one_after_another(tmp_path):
                 assert parallel["values"][method][row] == pytest.approx(serial["values"][method][row], rel=1e-4)
 
 
-def test_forgetting_is_positive_when_a_task_got_worse():
+def test_a_row_of_the_table_per_metric_and_its_forgetting_positive_when_a_task_got_worse():
+    # Forgetting itself is metrics.forgetting's (tests/test_forgetting.py); here, that the
+    # comparison reports it with each metric's direction.
     l1 = [[0.1, None, None], [0.3, 0.2, None], [0.4, 0.1, 0.2]]  # lower is better
-    psnr = [[20.0, None], [15.0, 18.0]]  # higher is better
-    assert comparison.mean_forgetting("l1", l1) == pytest.approx(((0.4 - 0.1) + (0.1 - 0.2)) / 2)
-    assert comparison.mean_forgetting("psnr", psnr) == pytest.approx(5.0)
-    assert comparison.final_mean(l1) == pytest.approx(0.7 / 3)
-    assert comparison.mean_forgetting("psnr", [[20.0]]) is None
+    psnr = [[20.0, None, None], [15.0, 18.0, None], [15.0, 19.0, 21.0]]  # higher is better
+    summary = comparison.summarize({"metrics": {"l1": l1, "psnr": psnr}, "params": [5, 6, 7]})
+    assert summary["l1_forgetting"] == pytest.approx(((0.4 - 0.1) + (0.1 - 0.2)) / 2)
+    assert summary["psnr_forgetting"] == pytest.approx(((20.0 - 15.0) + (18.0 - 19.0)) / 2)
+    assert summary["l1"] == pytest.approx(0.7 / 3) == comparison.final_mean(l1)
+    assert summary["params"] == 7
+    one_task = comparison.summarize({"metrics": {"psnr": [[20.0]]}, "params": [5]})
+    assert one_task["psnr_forgetting"] is None
 
 
 def test_methods_flag_and_defaults():

@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
+from PIL import Image
 
 from datasets import builtin_tasks, pipeline
 from datasets import tasks as task_registry
@@ -17,6 +18,8 @@ from hyper_lifelong_gan.config import TrainConfig
 from hyper_lifelong_gan.evaluation import classifier as classifier_lib
 from hyper_lifelong_gan.evaluation import command, reports, runs
 from hyper_lifelong_gan.metrics import domain_classifier, fid
+from hyper_lifelong_gan.metrics.forgetting import mean_forgetting
+from hyper_lifelong_gan.reporting import figures as reporting_figures
 from hyper_lifelong_gan.training import trainer
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -124,6 +127,11 @@ def test_report_table_heatmaps_grids_and_tensorboard_are_written(workdir, evalua
         with open(os.path.join(figures, name), "rb") as stream:
             assert stream.read(8) == b"\x89PNG\r\n\x1a\n", name
     assert sorted(evaluation.figures.values()) == sorted(os.path.join(figures, n) for n in expected)
+    with Image.open(os.path.join(figures, "heatmap_acc.png")) as heatmap:
+        assert heatmap.size == reporting_figures.heatmap_size(len(TASKS))
+    # The forgetting row: metrics.forgetting's definition, in percent for Acc.
+    drop = 100.0 * mean_forgetting("acc", evaluation.matrices["acc"])
+    assert f"| forgetting | {drop:.2f} | - | {drop:.2f} |" in report_text
 
     events = tf.io.gfile.glob(os.path.join(workdir, "tensorboard", "eval", "events.out.tfevents.*"))
     tags = set()

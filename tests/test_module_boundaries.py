@@ -1,5 +1,6 @@
-"""Who may import whom: neither the evaluation package nor the datasets package
-imports the training package, and no modules import each other in a circle."""
+"""Who may import whom: neither the evaluation package, the datasets package, inference
+nor serving imports the training package; the reporting package imports neither training
+nor evaluation; and no modules import each other in a circle."""
 
 import ast
 import os
@@ -11,18 +12,48 @@ PACKAGE = "hyper_lifelong_gan"
 EVALUATION_MODULES = ("generation", "scores", "classifier", "runs", "reports", "outputs", "command")
 
 
-def test_the_evaluation_package_imports_no_training_module():
-    imports = "; ".join(f"import {PACKAGE}.evaluation.{name}" for name in EVALUATION_MODULES)
+REPORTING_MODULES = ("tables", "figures", "images", "pages", "progress")
+
+
+def _loaded_after_importing(modules, forbidden):
+    """The modules under any of `forbidden` that importing `modules` loads, in a fresh Python."""
+    imports = "; ".join(f"import {module}" for module in modules)
     code = (
         f"import sys; {imports}; "
-        f"loaded = sorted(m for m in sys.modules if m.startswith('{PACKAGE}.training')); "
-        "print(loaded); assert not loaded, loaded"
+        f"print(sorted(m for m in sys.modules if m.startswith({tuple(forbidden)!r})))"
     )
     completed = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed.stdout.strip().splitlines()[-1]
+
+
+def test_the_evaluation_package_imports_no_training_module():
+    modules = [f"{PACKAGE}.evaluation.{name}" for name in EVALUATION_MODULES]
+    assert _loaded_after_importing(modules, [f"{PACKAGE}.training"]) == "[]"
+
+
+def test_inference_and_serving_import_no_training_module():
+    modules = [f"{PACKAGE}.inference", f"{PACKAGE}.serving"]
+    assert _loaded_after_importing(modules, [f"{PACKAGE}.training"]) == "[]"
+    for name in ("inference", "serving"):
+        with open(os.path.join(ROOT, PACKAGE, f"{name}.py")) as stream:
+            assert f"{PACKAGE}.training" not in stream.read(), name
+
+
+def test_the_reporting_package_imports_neither_training_nor_evaluation():
+    modules = [f"{PACKAGE}.reporting.{name}" for name in REPORTING_MODULES]
+    assert _loaded_after_importing(modules, [f"{PACKAGE}.training", f"{PACKAGE}.evaluation"]) == "[]"
+    graph = _import_graph()
+    reporting = {name: targets for name, targets in graph.items() if name.startswith(f"{PACKAGE}.reporting")}
+    assert set(reporting) == {f"{PACKAGE}.reporting"} | {f"{PACKAGE}.reporting.{name}" for name in REPORTING_MODULES}
+    for name in reporting:
+        path = os.path.join(ROOT, *name.split(".")) + ("/__init__.py" if name == f"{PACKAGE}.reporting" else ".py")
+        with open(path) as stream:
+            text = stream.read()
+        assert f"{PACKAGE}.training" not in text and f"{PACKAGE}.evaluation" not in text, name
 
 
 def _module_name(path):

@@ -66,12 +66,22 @@ def test_hparams_and_forgetting_summaries(run):
     assert "stage_mean/l1" in {m.name.tag for m in experiments[0].metric_infos}
     assert sessions[0].hparams["method"].string_value == "hyper_lifelong_gan"
     assert sessions[0].hparams["K"].number_value == 7
-    # The dashboard's metrics and the per-task forgetting, written after each task.
+    # The dashboard's metrics, written after each task; forgetting from the second task
+    # on, for the tasks before it (metrics.forgetting: positive = L1 grew).
     assert [step for step, _ in tags["stage_mean/l1"]] == [STEPS, 2 * STEPS]
-    ((step, value),) = tags[f"forgetting_l1/{TASKS[0]}"][1:]
+    dashboard = {m.name.tag for m in experiments[0].metric_infos}
+    assert {f"stage_forgetting/{name}" for name in ("l1", "psnr", "ssim")} <= dashboard
+    ((step, value),) = tags[f"forgetting_l1/{TASKS[0]}"]
     eval_l1 = [float(tf.make_ndarray(v.tensor)) for _, v in tags[f"eval_l1/{TASKS[0]}"]]
     assert step == 2 * STEPS
     assert float(tf.make_ndarray(value.tensor)) == pytest.approx(eval_l1[1] - eval_l1[0], abs=1e-6)
+    assert f"forgetting_l1/{TASKS[1]}" not in tags  # the task just learned has nothing to forget
+    ((step, value),) = tags["stage_forgetting/l1"]  # the mean over the one earlier task
+    assert step == 2 * STEPS
+    assert float(tf.make_ndarray(value.tensor)) == pytest.approx(eval_l1[1] - eval_l1[0], abs=1e-6)
+    eval_psnr = [float(tf.make_ndarray(v.tensor)) for _, v in tags[f"eval_psnr/{TASKS[0]}"]]
+    ((_, value),) = tags[f"forgetting_psnr/{TASKS[0]}"]  # higher is better: positive = PSNR fell
+    assert float(tf.make_ndarray(value.tensor)) == pytest.approx(eval_psnr[0] - eval_psnr[1], abs=1e-4)
 
 
 def test_the_settings_are_printed_at_the_start(run):
@@ -79,7 +89,8 @@ def test_the_settings_are_printed_at_the_start(run):
     head = log.splitlines()[:5]
     assert head[0] == f"Run: hyper_lifelong_gan on 2 paired task(s): {', '.join(TASKS)}"
     assert head[1].strip() == "model: 32x32 images, generator ngf 4, 1 residual blocks, K 7; PatchGAN ndf 8 (per_task)"
-    assert head[2].strip().startswith(f"steps: {STEPS} per task ({2 * STEPS} in all), batch 2 (2 per replica on 1 replica(s)")
+    assert head[2].strip().startswith(
+        f"steps: {STEPS} per task ({2 * STEPS} in all), batch 2 (2 per replica on 1 replica(s)")
     assert head[3].strip() == (
         "learning rate 0.0002, decaying linearly to zero over the last 50% of each task; "
         "precision float32, XLA on, seed 0"

@@ -14,6 +14,7 @@ from trained_run import TASKS, train_tiny_run
 
 from hyper_lifelong_gan import inference
 from hyper_lifelong_gan.evaluation import generation as evaluation
+from hyper_lifelong_gan.reporting.images import save_png
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EIGHT_BIT = 1.0 / 255.0  # half a step of the 255 steps between -1 and 1
@@ -47,9 +48,9 @@ def test_split_as_files(trained, tmp_path_factory):
         inputs.extend(batch_inputs.numpy())
         targets.extend(batch_targets.numpy())
     for index, image in enumerate(inputs):
-        inference.write_png(str(folder / f"test_{index:02d}.png"), image)
+        save_png(str(folder / f"test_{index:02d}.png"), image)
     (folder / "broken.png").write_bytes(b"this is not a PNG")
-    inference.write_png(str(folder / "odd.png"), np.zeros((30, 22, 3)))
+    save_png(str(folder / "odd.png"), np.zeros((30, 22, 3)))
     return str(folder), np.stack(inputs), np.stack(targets)
 
 
@@ -79,7 +80,12 @@ def test_translating_the_test_inputs_reproduces_the_evaluation_outputs_and_l1(
     assert abs(np.abs(outputs - targets).mean() - recorded) <= EIGHT_BIT
     with open(summary.index_path) as stream:
         page = stream.read()
-    assert 'src="test_00.png"' in page and 'src="pairs/odd.png"' in page and "broken.png" in page
+    # One row per written file: its input path, its output and its pair, each a link to the image.
+    assert page.count("<tr>") == 1 + len(summary.written)
+    assert '<a href="test_00.png"><img alt="test_00.png" src="test_00.png"' in page
+    assert '<a href="pairs/odd.png"><img alt="pairs/odd.png" src="pairs/odd.png"' in page
+    assert f"<td>{os.path.join(folder, 'test_00.png')}</td>" in page
+    assert "<h2>Skipped</h2>" in page and "broken.png cannot be read as an image" in page
 
 
 def test_any_size_is_padded_to_a_multiple_of_4_and_cropped_back(trained):

@@ -8,15 +8,9 @@ import shutil
 import numpy as np
 
 from hyper_lifelong_gan.evaluation.generation import eval_z, real_test_targets, test_outputs
+from hyper_lifelong_gan.reporting.images import save_png
 
 OUTPUTS_DIR = "outputs"
-
-
-def _write_png(path, image):
-    from PIL import Image
-
-    pixels = np.clip(np.rint((np.asarray(image, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
-    Image.fromarray(pixels).save(path)
 
 
 def save_outputs_of_run(run, eval_examples=0, log=None):
@@ -48,7 +42,7 @@ def save_outputs_of_run(run, eval_examples=0, log=None):
 
         def write(folder, batch):
             for image in np.asarray(batch):
-                _write_png(os.path.join(folder, f"{counts[folder]:05d}.png"), image)
+                save_png(os.path.join(folder, f"{counts[folder]:05d}.png"), image)
                 counts[folder] += 1
 
         for _, generated, target in test_outputs(generators, task, task_index, config, z):

@@ -1,17 +1,16 @@
 """Writing what an evaluation found: report.md and report.html (tables), heatmaps and
-sample grids (figures), TensorBoard; scoring is `scores.py`'s."""
+sample grids (figures), TensorBoard; scoring is `scores.py`'s. The pieces (tables,
+figures, grids, pages) are the `reporting` package's; this module puts them together."""
 
-import base64
 import dataclasses
-import html
 import os
 
 import numpy as np
 import tensorflow as tf
 
 from hyper_lifelong_gan.evaluation.generation import sample_rows
-from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.metrics.facts import HIGHER_IS_BETTER, PAIRED_METRICS, PERCENT_METRICS
+from hyper_lifelong_gan.reporting import figures, images, pages, tables
 
 REPORT_FILE = "report.md"
 REPORT_HTML_FILE = "report.html"
@@ -27,7 +26,7 @@ def comparison_table(evaluations):
     """The paper's Table 4/6 layout: metric rows, one column per run (final-stage means)."""
     order = [key for key in ("acc", "fid", "fid_classifier") + PAIRED_METRICS
              if any(key in e.means for e in evaluations)]
-    return report.markdown_table({e.name: e.means for e in evaluations}, metrics_order=order)
+    return tables.markdown_table({e.name: e.means for e in evaluations}, metrics_order=order)
 
 
 def params_line(run, params):
@@ -47,16 +46,17 @@ def run_report_text(run_evaluation, table):
         f"{run_evaluation.eval_examples or 'all'}. Acc in percent; FID (classifier features) is "
         "the Frechet distance on the domain classifier's features, not comparable to Inception FID. "
         "Forgetting is how much worse a task got since it was learned (positive = forgot): "
-        "M[j][j] - M[T][j] for Acc, PSNR and SSIM, M[T][j] - M[j][j] for FID and L1.",
+        "M[j][j] - M[T][j] for Acc, PSNR and SSIM, M[T][j] - M[j][j] for FID and L1; its mean "
+        "is over the tasks before the last.",
     ]
     if table:
         parts.append("## Mean over tasks after the last task\n\n" + table.rstrip())
     for key, matrix in run_evaluation.matrices.items():
-        table_of_matrix = report.continual_matrix_table(
+        table_of_matrix = tables.continual_matrix_table(
             key, run.task_names, _square(matrix, len(run.tasks))
         )
         parts.append(
-            f"## {report.metric_label(key)}: task j after learning task i\n\n"
+            f"## {tables.metric_label(key)}: task j after learning task i\n\n"
             + table_of_matrix.rstrip()
         )
     if run_evaluation.params is not None:
@@ -76,9 +76,9 @@ def write_figures(run, generators, matrices, config):
     paths = {}
     for key, matrix in matrices.items():
         path = os.path.join(folder, f"heatmap_{key}.png")
-        report.save_heatmap_png(
+        figures.save_heatmap_png(
             path, _square(matrix, len(run.tasks)), run.task_names,
-            f"{report.metric_label(key)} of {run.method.name}",
+            f"{tables.metric_label(key)} of {run.method.name}",
             higher_is_better=HIGHER_IS_BETTER[key], percent=key in PERCENT_METRICS,
         )
         paths[f"heatmap_{key}"] = path
@@ -86,9 +86,9 @@ def write_figures(run, generators, matrices, config):
     for task_index, task in enumerate(run.tasks[: run.completed]):
         rows = _enlarged(sample_rows(generators, task, task_index, config, count=GRID_ROWS))
         path = os.path.join(folder, f"samples_{task.name}.png")
-        report.save_image_grid_png(path, rows)
+        images.save_image_grid_png(path, rows)
         paths[f"samples_{task.name}"] = path
-        grids[task.name] = report.image_grid_array(rows)
+        grids[task.name] = images.image_grid_array(rows)
     return paths, grids
 
 
@@ -127,57 +127,14 @@ def write_tensorboard(run, matrices, means, grids, figure_paths):
     writer.close()
 
 
-def _markdown_to_html(text):
-    """HTML of the markdown report.md uses: '#'/'##' headings, pipe tables, paragraphs."""
-    parts, table = [], []
-
-    def close_table():
-        if table:
-            rows = [line.strip().strip("|").split("|") for line in table]
-            head, body = rows[0], [row for row in rows[1:] if not set("".join(row)) <= set("-: ")]
-            cells = lambda row, tag: "".join(f"<{tag}>{html.escape(c.strip())}</{tag}>" for c in row)  # noqa: E731
-            parts.append("<table><tr>" + cells(head, "th") + "</tr>"
-                         + "".join("<tr>" + cells(row, "td") + "</tr>" for row in body) + "</table>")
-            table.clear()
-
-    for block in text.split("\n\n"):
-        for line in block.strip().splitlines():
-            if line.startswith("|"):
-                table.append(line)
-                continue
-            close_table()
-            if line.startswith("## "):
-                parts.append(f"<h2>{html.escape(line[3:])}</h2>")
-            elif line.startswith("# "):
-                parts.append(f"<h1>{html.escape(line[2:])}</h1>")
-            elif line.strip():
-                parts.append(f"<p>{html.escape(line)}</p>")
-        close_table()
-    return "\n".join(parts)
-
-
 def write_report_html(run_evaluation, table):
-    """report.html beside report.md: its tables, then the heatmaps and sample grids,
-    embedded as data URIs so the page opens from disk with no server."""
-    figures = []
-    for name, path in run_evaluation.figures.items():
-        with open(path, "rb") as stream:
-            data = base64.b64encode(stream.read()).decode("ascii")
-        figures.append(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(name)}">'
-                       f"<figcaption>{html.escape(name)}</figcaption></figure>")
-    page = (
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-        f"<title>Evaluation of {html.escape(run_evaluation.run.workdir)}</title>"
-        "<style>body{font-family:sans-serif;max-width:1100px} table{border-collapse:collapse;margin:1em 0}"
-        "td,th{border:1px solid #bbb;padding:3px 8px;text-align:right} th:first-child,td:first-child"
-        "{text-align:left} figure{display:inline-block;margin:8px}</style></head><body>\n"
-        + _markdown_to_html(run_report_text(run_evaluation, table))
-        + "\n<h2>Figures</h2>\n" + "\n".join(figures) + "\n</body></html>\n"
-    )
+    """report.html beside report.md: its text and tables, then the heatmaps and sample
+    grids, embedded as data URIs so the page opens from disk with no server."""
+    figure_lines = [f"{pages.embedded_png(path, name)}\n*{pages.escape(name)}*"
+                    for name, path in run_evaluation.figures.items()]
+    text = run_report_text(run_evaluation, table) + "\n## Figures\n\n" + "\n\n".join(figure_lines) + "\n"
     path = os.path.join(run_evaluation.run.workdir, REPORT_HTML_FILE)
-    with open(path, "w") as stream:
-        stream.write(page)
-    return path
+    return pages.write(path, f"Evaluation of {run_evaluation.run.workdir}", text)
 
 
 @dataclasses.dataclass

@@ -49,8 +49,9 @@ from hyper_lifelong_gan import cli  # noqa: E402
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
 from hyper_lifelong_gan.experiments.method_facts import TABLE_4_ORDER as METHOD_ORDER  # noqa: E402
 from hyper_lifelong_gan.methods import METHODS  # noqa: E402
-from hyper_lifelong_gan.metrics import report  # noqa: E402
 from hyper_lifelong_gan.metrics.facts import DECIMALS, HIGHER_IS_BETTER, PERCENT_METRICS  # noqa: E402
+from hyper_lifelong_gan.metrics.forgetting import mean_forgetting  # noqa: E402
+from hyper_lifelong_gan.reporting import tables  # noqa: E402
 
 DEFAULT_OUT_DIR = "runs/comparison"
 QUICK_OUT_DIR = "runs/comparison_quick"
@@ -220,16 +221,6 @@ def final_mean(matrix):
     return _mean(matrix[-1]) if matrix else None
 
 
-def mean_forgetting(metric, matrix):
-    """Mean over the tasks before the last of how much each got worse from just after
-    learning it to the end: M[j][j] - M[T-1][j] for higher-is-better metrics,
-    M[T-1][j] - M[j][j] for lower-is-better ones, so positive always means forgotten."""
-    drops = report.forgetting(matrix)[:-1]
-    if not HIGHER_IS_BETTER[metric]:
-        drops = [None if drop is None else -drop for drop in drops]
-    return _mean(drops)
-
-
 def summarize(results):
     """{row key: value} of one method's results.json: '<metric>' (final mean),
     '<metric>_forgetting', 'params' (after the last task)."""
@@ -265,9 +256,9 @@ def row_label(row):
         return "Generator params after last task"
     if row.endswith("_forgetting"):
         metric = row[: -len("_forgetting")]
-        return f"{report.metric_label(metric)} forgetting"
+        return f"{tables.metric_label(metric)} forgetting"
     direction = "higher" if HIGHER_IS_BETTER[row] else "lower"
-    return f"{report.metric_label(row)} ({direction} is better)"
+    return f"{tables.metric_label(row)} ({direction} is better)"
 
 
 def format_cell(row, value):
@@ -308,7 +299,7 @@ def markdown(table):
 
 def write(table, out_dir):
     """Writes OUT_DIR/comparison.md and OUT_DIR/comparison.json; returns the paths."""
-    return report.write_markdown_and_json(out_dir, "comparison", markdown(table), table)
+    return tables.write_markdown_and_json(out_dir, "comparison", markdown(table), table)
 
 
 def compare(config, methods=METHOD_ORDER, out_dir=DEFAULT_OUT_DIR, log_stream=None, parallel=None):

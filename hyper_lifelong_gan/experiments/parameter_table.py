@@ -1,6 +1,7 @@
 """Paper Table 5: generator parameters after task 1, after task 2 and added per task.
 
-    python -m hyper_lifelong_gan.experiments.parameter_table                 # prints it, writes runs/parameter_table.{md,json}
+    python -m hyper_lifelong_gan.experiments.parameter_table                 # prints it, writes
+                                                                             # runs/parameter_table.{md,json}
     python -m hyper_lifelong_gan.experiments.parameter_table --out_dir=/tmp  # elsewhere
 
 Every count comes from building each method's generators at the paper's size
@@ -20,7 +21,7 @@ import os
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.experiments.method_facts import PAPER_LABELS, TABLE_5_ORDER
 from hyper_lifelong_gan.methods import get_method
-from hyper_lifelong_gan.metrics import report
+from hyper_lifelong_gan.reporting import tables
 
 # Paper Table 5 (unpaired generation, one generator), in millions.
 PAPER_TABLE_5 = {
@@ -167,8 +168,8 @@ def _setting_markdown(setting, entry):
         f"| {row['label']} | " + " | ".join(f"{row[cell]['count']:,}" for cell in CELLS) + " |"
         for row in rows.values()
     ]
-    return "\n".join([f"## {_sentence_case(entry['description'])}", "", _config_line(entry["generator_config"]) + ".", ""]
-                     + lines + exact)
+    heading = [f"## {_sentence_case(entry['description'])}", "", _config_line(entry["generator_config"]) + ".", ""]
+    return "\n".join(heading + lines + exact)
 
 
 def markdown(table):
@@ -206,7 +207,7 @@ def markdown(table):
 
 def write(table, out_dir):
     """Writes OUT_DIR/parameter_table.md and .json; returns their paths."""
-    return report.write_markdown_and_json(out_dir, "parameter_table", markdown(table), table)
+    return tables.write_markdown_and_json(out_dir, "parameter_table", markdown(table), table)
 
 
 def _define_flags():

@@ -1,17 +1,9 @@
-"""Progress with ETA on the terminal, one JSON line per logged step, TensorBoard."""
+"""The ETA's cost model of a run's steps, and one JSON line per logged step (the
+progress line itself is `reporting.progress`)."""
 
 import json
-import sys
-import time
 
 import numpy as np
-
-
-def format_duration(seconds):
-    seconds = int(max(seconds, 0))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}h{minutes:02d}m{seconds:02d}s" if hours else f"{minutes}m{seconds:02d}s"
 
 
 class StepCostModel:
@@ -76,52 +68,6 @@ class StepCostModel:
             left = steps_per_task[index] - (step if index == task_index else 0)
             total += cost * max(left, 0)
         return total
-
-
-class Progress:
-    """A one-line progress bar with throughput and ETA of the whole run.
-
-    On a terminal the line is redrawn in place; otherwise (CI, a log file) one line
-    is printed per update, so the log stays readable.
-    """
-
-    def __init__(self, total_steps, done_steps=0, stream=None, width=24):
-        self.total_steps = total_steps
-        self.start_done = done_steps
-        self.done = done_steps
-        self.stream = stream or sys.stderr
-        self.width = width
-        self.started = time.monotonic()
-        self.interactive = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.eta = None
-
-    def eta_seconds(self):
-        """The ETA given with the last `update`, else the mean rate's."""
-        if self.eta is not None:
-            return self.eta
-        elapsed = time.monotonic() - self.started
-        rate = (self.done - self.start_done) / elapsed if elapsed > 0 else 0.0
-        return (self.total_steps - self.done) / rate if rate > 0 else float("nan")
-
-    def update(self, done, label, extra="", eta=None):
-        self.done = done
-        self.eta = eta
-        fraction = done / self.total_steps if self.total_steps else 1.0
-        filled = int(round(fraction * self.width))
-        bar = "#" * filled + "-" * (self.width - filled)
-        eta = self.eta_seconds()
-        eta_text = "?" if eta != eta else format_duration(eta)
-        line = f"{label} [{bar}] {fraction:6.1%} {extra} ETA {eta_text}"
-        if self.interactive:
-            self.stream.write("\r" + line.ljust(110))
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
-
-    def close(self):
-        if self.interactive:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 class MetricsLog:

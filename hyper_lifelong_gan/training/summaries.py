@@ -6,8 +6,10 @@
   only because the generator does: a task being learned sharpens, a task being
   forgotten drifts.
 - After each task: `eval_<metric>/<task>` (row i of the matrices),
-  `forgetting_<metric>/<task>` (how much worse task j got since it was learned,
-  positive = forgot, as in the printed tables) and `stage_mean/<metric>`.
+  `forgetting_<metric>/<task>` of every earlier task and `stage_forgetting/<metric>`
+  (`metrics.forgetting`: how much worse task j got since it was learned, positive =
+  forgot, and its mean over the earlier tasks, as in the printed tables; from the
+  second task on) and `stage_mean/<metric>`.
 - The HParams dashboard: the run's settings as hyper-parameters and its stage means
   and mean forgetting as metrics, so runs of different methods or ablations
   (`tensorboard --logdir runs`) line up in one table.
@@ -22,8 +24,8 @@ from tensorboard.plugins.hparams import api as hparams_api
 
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.evaluation import generation
-from hyper_lifelong_gan.metrics import report
-from hyper_lifelong_gan.metrics.facts import LOWER_IS_BETTER
+from hyper_lifelong_gan.metrics.forgetting import forgetting, mean_forgetting
+from hyper_lifelong_gan.reporting.images import image_grid_array
 
 SAMPLE_COUNT = 4
 # Metrics the HParams dashboard lists: every metric a paired or unpaired run records.
@@ -54,16 +56,9 @@ class SampleGrids:
         """One grid per task 0..upto, at `step`."""
         with writer.as_default(step=step):
             for task_index in range(upto + 1):
-                grid = report.image_grid_array(self.rows(generators, task_index))
+                grid = image_grid_array(self.rows(generators, task_index))
                 tf.summary.image(f"samples/{self.tasks[task_index].name}", grid[None])
         writer.flush()
-
-
-def forgetting_row(metric_name, matrix, stage):
-    """How much worse each task j <= stage got between learning it and `stage`
-    (positive = forgot, for lower- and higher-is-better metrics alike)."""
-    sign = -1.0 if metric_name in LOWER_IS_BETTER else 1.0
-    return [sign * (matrix[task][task] - matrix[stage][task]) for task in range(stage + 1)]
 
 
 def write_stage(writer, tasks, stage, matrices, step):
@@ -73,12 +68,13 @@ def write_stage(writer, tasks, stage, matrices, step):
             row = matrix[stage][: stage + 1]
             if not row or any(value is None for value in row):
                 continue
-            drops = forgetting_row(name, matrix, stage)
-            for task_index, (value, drop) in enumerate(zip(row, drops)):
+            for task_index, value in enumerate(row):
                 tf.summary.scalar(f"eval_{name}/{tasks[task_index].name}", value)
+            for task_index, drop in enumerate(forgetting(name, matrix, stage)):
                 tf.summary.scalar(f"forgetting_{name}/{tasks[task_index].name}", drop)
             tf.summary.scalar(f"stage_mean/{name}", float(np.mean(row)))
-            tf.summary.scalar(f"stage_forgetting/{name}", float(np.mean(drops)))
+            if stage > 0:
+                tf.summary.scalar(f"stage_forgetting/{name}", mean_forgetting(name, matrix, stage))
     writer.flush()
 
 

@@ -31,12 +31,13 @@ from hyper_lifelong_gan.evaluation import classifier as domain_classifier
 from hyper_lifelong_gan.evaluation import scores
 from hyper_lifelong_gan.methods import CycleGenerators, set_task_seed
 from hyper_lifelong_gan.methods.base import weights_trackable
-from hyper_lifelong_gan.metrics import report
 from hyper_lifelong_gan.metrics.facts import BASELINE_PREFIX, PAIRED_METRICS, UNPAIRED_METRICS
 from hyper_lifelong_gan.models import build_patch_discriminator
+from hyper_lifelong_gan.reporting import tables
+from hyper_lifelong_gan.reporting.progress import Progress, format_duration
 from hyper_lifelong_gan.training import distributed, summaries
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
-from hyper_lifelong_gan.training.logging_utils import Progress, StepCostModel, format_duration
+from hyper_lifelong_gan.training.logging_utils import StepCostModel
 from hyper_lifelong_gan.training.run_control import INTERRUPT, TrainingInterrupted, workdir_lock
 from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
 from hyper_lifelong_gan.training.unpaired_steps import UnpairedTaskStep
@@ -127,7 +128,7 @@ def print_tables(results, stream=None):
              + ", ".join(f"{p / 1e6:.3f}M" for p in results["params"])]
     for name, matrix in results["metrics"].items():
         baseline = results.get("baselines", {}).get(name)
-        lines.append(report.continual_matrix_table(name, results["tasks"], matrix, baseline=baseline))
+        lines.append(tables.continual_matrix_table(name, results["tasks"], matrix, baseline=baseline))
     text = "\n\n".join(lines)
     print(text, file=stream, flush=True)
     return text
