@@ -59,8 +59,21 @@ class TrainConfig:
     sample_every: int = _field(None, "Write input | output | target grids of the current and every earlier task to TensorBoard every this many steps (fixed inputs and noise; also at the end of each task); 0 writes them only at the end of each task (toy: 100; real: 1000).")
     checkpoint_every: int = _field(200, "Save a resumable checkpoint every this many steps (and at the end of every task).")
     eval_examples: int = _field(0, "Evaluate each task on at most this many test examples after each task; 0 means all.")
-    eval_schedule: str = _field("auto", "Which tasks are evaluated after each task: full (every task learned so far, after every task), N:S (every task at every N-th stage and after the last task; in between the task just learned and the S earlier tasks evaluated least recently) or auto (full for up to 10 tasks; longer sequences N:2 with N = ceil(tasks / 10)). Cells not evaluated are null in results.json and '-' in the tables; the final row and each task's value just after learning it are always evaluated.")
-    keep_stages: str = _field("auto", "Which stages keep their generators in <workdir>/tasks (what evaluate.py, translate.py and export.py read): all, N (every N-th stage and the last; earlier tasks' resumable checkpoints are dropped too) or auto (all for up to 10 tasks; longer sequences N = ceil(tasks / 10), so the run folder grows about linearly). The latest stage and checkpoint, which resuming needs, are always kept.")
+    eval_schedule: str = _field(
+        "auto",
+        "Which tasks are evaluated after each task: full (every task learned so far, after every task), N:S "
+        "(every task at every N-th stage and after the last task; in between the task just learned and the S "
+        "earlier tasks evaluated least recently) or auto (full for up to 10 tasks; longer sequences N:2 with "
+        "N = ceil(tasks / 10)). Cells not evaluated are null in results.json and '-' in the tables; the final "
+        "row and each task's value just after learning it are always evaluated.",
+    )
+    keep_stages: str = _field(
+        "auto",
+        "Which stages keep their generators in <workdir>/tasks (what evaluate.py, translate.py and export.py "
+        "read): all, N (every N-th stage and the last; earlier tasks' resumable checkpoints are dropped too) "
+        "or auto (all for up to 10 tasks; longer sequences N = ceil(tasks / 10), so the run folder grows "
+        "about linearly). The latest stage and checkpoint, which resuming needs, are always kept.",
+    )
     data_dir: str = _field("", "TFDS data directory; empty means TFDS' default (~/tensorflow_datasets).")
     strategy: str = _field("auto", "How training is distributed: one_device, mirrored (MirroredStrategy over this machine's GPUs), multi_worker (MultiWorkerMirroredStrategy over the cluster in TF_CONFIG; run the same command on every worker, README 'Training on several machines') or auto (multi_worker when TF_CONFIG names a cluster, mirrored with several GPUs, else one_device). --batch_size stays the global batch.")
     cluster_timeout: int = _field(300, "With --strategy=multi_worker, seconds to wait for every worker of TF_CONFIG to come up before giving up with an error naming their addresses.")

@@ -143,6 +143,8 @@ def test_evaluate_and_translate_at_kept_and_dropped_stages(scheduled_run):
     assert again[:2] == pytest.approx(recorded[:2], abs=1e-6)
     assert evaluation.matrices["l1"][0] == results["metrics"]["l1"][0]
     assert evaluation.matrices["l1"][2] == results["metrics"]["l1"][2]
+    with open(os.path.join(workdir, "results.json")) as stream:
+        assert json.load(stream)["partial_rows"] == [2]
 
 
 def test_a_run_stopped_after_retention_resumes_to_the_uninterrupted_result(scheduled_run, tmp_path, toy_data_dir,

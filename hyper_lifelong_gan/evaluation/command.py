@@ -185,6 +185,7 @@ def evaluate_one_run(run, name, scoring, options, domains, log):
             fid_features=features, log=log, domains=domains,
         )
         keep_recorded_rows(run, matrices, eval_examples, log)
+        mark_partial_rows(run, matrices)
         means = final_means(matrices)
     params = stage_params(run) if "params" in metrics else None
     if options.save_outputs:
@@ -218,6 +219,18 @@ def keep_recorded_rows(run, matrices, eval_examples, log):
                 matrix[stage] = list(rows[stage])
     log(f"{run.workdir}: the generators after task(s) {', '.join(str(stage + 1) for stage in dropped)} were not "
         "kept (--keep_stages); their rows hold what the trainer recorded, where it measured the metric.")
+
+
+def mark_partial_rows(run, matrices):
+    """Lists in results["partial_rows"] (as the trainer does) the rows with a cell at or
+    below the diagonal that holds no value: a task not evaluated at that stage."""
+    partial = sorted({
+        stage for matrix in matrices.values() for stage, row in enumerate(matrix)
+        if any(value is None for value in row[: stage + 1])
+    })
+    run.results.pop("partial_rows", None)
+    if partial:
+        run.results["partial_rows"] = partial
 
 
 def write_reports(evaluations, stream):
