@@ -59,6 +59,21 @@ class TrainConfig:
     sample_every: int = _field(None, "Write input | output | target grids of the current and every earlier task to TensorBoard every this many steps (fixed inputs and noise; also at the end of each task); 0 writes them only at the end of each task (toy: 100; real: 1000).")
     checkpoint_every: int = _field(200, "Save a resumable checkpoint every this many steps (and at the end of every task).")
     eval_examples: int = _field(0, "Evaluate each task on at most this many test examples after each task; 0 means all.")
+    eval_schedule: str = _field(
+        "auto",
+        "Which tasks are evaluated after each task: full (every task learned so far, after every task), N:S "
+        "(every task at every N-th stage and after the last task; in between the task just learned and the S "
+        "earlier tasks evaluated least recently) or auto (full for up to 10 tasks; longer sequences N:2 with "
+        "N = ceil(tasks / 10)). Cells not evaluated are null in results.json and '-' in the tables; the final "
+        "row and each task's value just after learning it are always evaluated.",
+    )
+    keep_stages: str = _field(
+        "auto",
+        "Which stages keep their generators in <workdir>/tasks (what evaluate.py, translate.py and export.py "
+        "read): all, N (every N-th stage and the last; earlier tasks' resumable checkpoints are dropped too) "
+        "or auto (all for up to 10 tasks; longer sequences N = ceil(tasks / 10), so the run folder grows "
+        "about linearly). The latest stage and checkpoint, which resuming needs, are always kept.",
+    )
     data_dir: str = _field("", "TFDS data directory; empty means TFDS' default (~/tensorflow_datasets).")
     strategy: str = _field("auto", "How training is distributed: one_device, mirrored (MirroredStrategy over this machine's GPUs), multi_worker (MultiWorkerMirroredStrategy over the cluster in TF_CONFIG; run the same command on every worker, README 'Training on several machines') or auto (multi_worker when TF_CONFIG names a cluster, mirrored with several GPUs, else one_device). --batch_size stays the global batch.")
     cluster_timeout: int = _field(300, "With --strategy=multi_worker, seconds to wait for every worker of TF_CONFIG to come up before giving up with an error naming their addresses.")
@@ -105,6 +120,34 @@ def resolve(config, toy):
     if resolved.jit_compile == "auto" and toy:
         resolved = dataclasses.replace(resolved, jit_compile="true")
     return resolved
+
+
+# --eval_schedule and --keep_stages: sequences up to this long are evaluated and kept in full by `auto`.
+FULL_UP_TO_TASKS = 10
+# Earlier tasks sampled per stage between full stages with --eval_schedule=auto.
+AUTO_EVAL_SAMPLE = 2
+
+
+def _auto_period(num_tasks):
+    return 1 if num_tasks <= FULL_UP_TO_TASKS else math.ceil(num_tasks / FULL_UP_TO_TASKS)
+
+
+def eval_schedule_plan(spec, num_tasks):
+    """(every, sample) of an --eval_schedule value: the whole matrix every `every`-th
+    stage (and after the last task), in between `sample` earlier tasks in rotation."""
+    if spec == "full":
+        return 1, 0
+    if spec == "auto":
+        return _auto_period(num_tasks), AUTO_EVAL_SAMPLE
+    every, sample = (int(part) for part in spec.split(":"))
+    return every, sample
+
+
+def keep_period(spec, num_tasks):
+    """The N of --keep_stages (every N-th stage keeps its generators), or None for all."""
+    if spec == "all" or (spec == "auto" and num_tasks <= FULL_UP_TO_TASKS):
+        return None
+    return _auto_period(num_tasks) if spec == "auto" else int(spec)
 
 
 def generator_config(config):
@@ -278,6 +321,15 @@ def comma_list_of(*values):
     return Rule(test, "a comma-separated list of " + ", ".join(values))
 
 
+def _is_whole(text, least):
+    return isinstance(text, str) and text.isdigit() and int(text) >= least
+
+
+def _is_schedule(text):
+    parts = text.split(":") if isinstance(text, str) else ()
+    return len(parts) == 2 and _is_whole(parts[0], 1) and _is_whole(parts[1], 0)
+
+
 # The 70x70 PatchGAN's three stride-2 and two stride-1 4x4 convolutions leave no
 # logits on a smaller image.
 MIN_IMAGE_SIZE = 24
@@ -312,6 +364,11 @@ FLAG_RULES = {
     "log_every": POSITIVE_INT,
     "checkpoint_every": POSITIVE_INT,
     "eval_examples": NON_NEGATIVE_INT,
+    "eval_schedule": Rule(
+        lambda value: value in ("auto", "full") or _is_schedule(value),
+        "auto, full or N:S with whole N >= 1 and S >= 0 (e.g. 10:2)",
+    ),
+    "keep_stages": Rule(lambda value: value in ("auto", "all") or _is_whole(value, 1), "auto, all or a whole N >= 1"),
 }
 
 

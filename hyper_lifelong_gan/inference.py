@@ -175,6 +175,7 @@ def check_stage(run, stage):
             f"--stage={stage} is not a learned stage of {run.workdir}: it has learned "
             f"{run.completed} of {len(run.tasks)} tasks, so use 1..{run.completed}."
         )
+    run.check_stage_kept(stage - 1)
     return stage
 
 

@@ -7,7 +7,9 @@ experiment commands read it, all through this module:
     progress.json       {"completed_tasks": n}
     results.json        the continual-learning matrices (`empty_results`)
     tasks/task_<i>/     the generators saved after learning task i
-                        (`save_task_generators`, `restore_task_generators`)
+                        (`save_task_generators`, `restore_task_generators`),
+                        for the stages --keep_stages keeps (`kept_stages`)
+    checkpoints/task_<i>/  task i's resumable checkpoints (the trainer's)
 
 JSON files are written atomically (`write_json_atomically`): a crash never leaves
 half a file. `prepare_config` turns the flags (given, or recorded in
@@ -18,6 +20,7 @@ its method.
 import dataclasses
 import json
 import os
+import shutil
 
 import tensorflow as tf
 
@@ -34,6 +37,10 @@ PROGRESS = "progress.json"
 
 class ConfigMismatch(config_lib.InvalidConfig):
     """The workdir holds a run made with other flags."""
+
+
+class StageNotKept(config_lib.InvalidConfig):
+    """The generators of a stage were dropped by the run's --keep_stages."""
 
 
 # -------------------------------------------------------------------------- JSON files
@@ -185,7 +192,12 @@ def restore_cycle_generators(workdir, task, method, generator_config):
 
 def read_task_generators(generators, workdir, task):
     """Reads the generators saved after learning `task` into `generators` (built alike,
-    e.g. both generators of an unpaired run); every saved object must match."""
+    e.g. both generators of an unpaired run); every saved object must match.
+
+    Raises:
+        StageNotKept: the run did not keep that stage (one sentence naming the kept ones).
+    """
+    check_stage_saved(workdir, task)
     prefix = task_checkpoint_prefix(workdir, task)
     check_checkpoint_layout(prefix)
     tf.train.Checkpoint(**generators.checkpoint_items()).read(prefix).assert_existing_objects_matched()
@@ -201,3 +213,66 @@ def check_checkpoint_layout(prefix):
             f"The checkpoint {prefix} was written by an older version of this code that stored each "
             "task's parameters separately; train the run again in a new --workdir."
         )
+
+
+# ------------------------------------------------------------------ retention (--keep_stages)
+
+
+def kept_stages(config, num_tasks, completed):
+    """The stages (0-based) whose generators the run keeps once `completed` tasks are
+    learned: all, or with --keep_stages=N every N-th stage, the last task's, and the
+    latest learned one (the teacher of the next task, which resuming needs)."""
+    period = config_lib.keep_period(config.keep_stages, num_tasks)
+    if period is None:
+        return list(range(completed))
+    return [
+        stage for stage in range(completed)
+        if (stage + 1) % period == 0 or stage in (num_tasks - 1, completed - 1)
+    ]
+
+
+def saved_stages(workdir):
+    """The stages (0-based, sorted) whose generators are in the run folder."""
+    return [stage for stage in range(_count_task_folders(workdir)) if _generators_saved(workdir, stage)]
+
+
+def _count_task_folders(workdir):
+    folder = os.path.join(workdir, "tasks")
+    names = os.listdir(folder) if os.path.isdir(folder) else []
+    indices = [int(name[len("task_"):]) for name in names if name.startswith("task_") and name[5:].isdigit()]
+    return max(indices, default=-1) + 1
+
+
+def _generators_saved(workdir, stage):
+    return os.path.isfile(task_checkpoint_prefix(workdir, stage) + ".index")
+
+
+def check_stage_saved(workdir, stage):
+    """Raises StageNotKept (one sentence) unless the generators after `stage` (0-based) are saved."""
+    if _generators_saved(workdir, stage):
+        return
+    kept = ", ".join(str(kept + 1) for kept in saved_stages(workdir)) or "none"
+    raise StageNotKept(
+        f"The model after task {stage + 1} of {workdir} was not kept (the run's --keep_stages drops "
+        f"stages to bound its folder); choose one of the kept stages: {kept}."
+    )
+
+
+def prune_run_folder(config, num_tasks, completed):
+    """Deletes what --keep_stages does not keep once `completed` tasks are learned: the
+    generators of dropped stages and the resumable checkpoints of every task before
+    the latest learned one (a resume needs only the latest; --discriminator=shared
+    reads the previous task's). With every stage kept nothing is deleted."""
+    if config_lib.keep_period(config.keep_stages, num_tasks) is None:
+        return
+    kept = set(kept_stages(config, num_tasks, completed))
+    for stage in range(completed):
+        if stage not in kept:
+            shutil.rmtree(os.path.dirname(task_checkpoint_prefix(config.workdir, stage)), ignore_errors=True)
+        if stage < completed - 1:
+            shutil.rmtree(task_checkpoint_dir(config.workdir, stage), ignore_errors=True)
+
+
+def task_checkpoint_dir(workdir, task):
+    """The folder of task `task`'s resumable checkpoints (0-based)."""
+    return os.path.join(workdir, "checkpoints", f"task_{task}")

@@ -24,12 +24,12 @@ import distilling_step  # noqa: E402  (beside this script)
 
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
 from hyper_lifelong_gan.methods import get_method, set_task_seed  # noqa: E402
-from hyper_lifelong_gan.training import trainer  # noqa: E402
+from hyper_lifelong_gan.training import modes, trainer  # noqa: E402
 
 CONFIG = config_lib.TrainConfig(mode="unpaired", batch_size=4, image_size=32, ngf=4, n_blocks=1, ndf=8)
 STEPS = 3
 POOL_CAPACITY = 6
-trainer.POOL_SIZE = POOL_CAPACITY
+modes.POOL_SIZE = POOL_CAPACITY
 
 
 def run(strategy):

@@ -131,7 +131,7 @@ def _discriminator_after_carry(tmp_path, discriminator):
     from test_resume import tiny_config
 
     from hyper_lifelong_gan.methods import set_task_seed
-    from hyper_lifelong_gan.training import trainer
+    from hyper_lifelong_gan.training import modes, trainer
 
     config, tasks, method = trainer.prepare_config(
         tiny_config(tmp_path, "", discriminator=discriminator)
@@ -142,7 +142,7 @@ def _discriminator_after_carry(tmp_path, discriminator):
     for variable in first.checkpoint_items["discriminator"].weights:  # "trained" weights
         variable.assign(variable + 0.5)
     saved = [v.numpy() for v in first.checkpoint_items["discriminator"].weights]
-    items = {name: trainer._trackable(item) for name, item in first.checkpoint_items.items()}
+    items = {name: modes.trackable(item) for name, item in first.checkpoint_items.items()}
     tf.train.CheckpointManager(
         tf.train.Checkpoint(**items), os.path.join(config.workdir, "checkpoints", "task_0"), 2
     ).save()

@@ -12,8 +12,8 @@ from hyper_lifelong_gan import losses
 from hyper_lifelong_gan.layers.task_selection import TaskRuns
 from hyper_lifelong_gan.methods import get_method, set_task_seed
 from hyper_lifelong_gan.models import build_generator
+from hyper_lifelong_gan.training.schedule import step_seed as _step_seed
 from hyper_lifelong_gan.training.steps import TaskStep
-from hyper_lifelong_gan.training.trainer import _step_seed
 
 CONFIG = config_lib.TrainConfig(batch_size=2, image_size=16, ngf=4, n_blocks=1, ndf=8)
 EARLIER = 3  # the student learns task 4 and distils tasks 1-3

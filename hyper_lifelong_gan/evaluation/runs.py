@@ -71,6 +71,14 @@ class Run:
             self.workdir, stage, self.method, config_lib.generator_config(self.config)
         )
 
+    def check_stage_kept(self, stage):
+        """Raises EvaluationError (one sentence) where the run did not keep the
+        generators after task `stage` (0-based; --keep_stages)."""
+        try:
+            workdir_lib.check_stage_saved(self.workdir, stage)
+        except workdir_lib.StageNotKept as error:
+            raise EvaluationError(str(error)) from None
+
 
 def load_run(workdir):
     """Reads a train.py workdir; raises EvaluationError (one sentence) if it is not one."""
@@ -97,14 +105,15 @@ def load_run(workdir):
         raise EvaluationError(
             f"{workdir} has no completed task yet; train at least one task before evaluating."
         )
-    for stage in range(completed):
-        if not os.path.isfile(workdir_lib.task_checkpoint_prefix(workdir, stage) + ".index"):
+    saved = workdir_lib.saved_stages(workdir)
+    for stage in workdir_lib.kept_stages(config, len(tasks), completed):
+        if stage not in saved:
             raise EvaluationError(
                 f"{workdir} says {completed} tasks are learned, but the generators saved "
                 f"after task {stage + 1} ({tasks[stage].name}) are missing."
             )
     try:
-        workdir_lib.check_checkpoint_layout(workdir_lib.task_checkpoint_prefix(workdir, 0))
+        workdir_lib.check_checkpoint_layout(workdir_lib.task_checkpoint_prefix(workdir, saved[-1]))
     except config_lib.InvalidConfig as error:
         raise EvaluationError(str(error)) from None
     results = _read_json(os.path.join(workdir, workdir_lib.RESULTS), None) or workdir_lib.empty_results(

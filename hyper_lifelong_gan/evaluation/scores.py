@@ -27,6 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from datasets import pipeline
+from hyper_lifelong_gan import workdir as workdir_lib
 from hyper_lifelong_gan.evaluation.generation import eval_z, real_test_targets, test_batches, test_outputs
 from hyper_lifelong_gan.evaluation.runs import EvaluationError
 from hyper_lifelong_gan.metrics import domain_classifier, fid, image_quality
@@ -179,14 +180,19 @@ def structure_scores(inputs, outputs):
 # ------------------------------------------------------------- the end-of-task evaluation
 
 
-def evaluate_paired(generators, tasks, config, upto):
+def evaluate_paired(generators, tasks, config, upto, indices=None):
     """{metric: [value of task j for j in 0..upto]}: L1, PSNR and SSIM of each learned
     task's test outputs against the ground truth, averaged over test images, and
-    `baseline_<metric>`: the same of the mean-colour baseline (`mean_colour_scores`)."""
+    `baseline_<metric>`: the same of the mean-colour baseline (`mean_colour_scores`).
+    Only the tasks of `indices` (default: all) are evaluated; the others get None."""
     z = eval_z(generators)
     results = {name: [] for name in PAIRED_METRICS}
     results.update({BASELINE_PREFIX + name: [] for name in PAIRED_METRICS})
     for index in range(upto + 1):
+        if indices is not None and index not in indices:
+            for values in results.values():
+                values.append(None)
+            continue
         scores = score_task(generators, tasks[index], index, config, z, [MeanQuality()])
         baseline = mean_colour_scores(tasks[index], config)
         for name in PAIRED_METRICS:
@@ -195,15 +201,20 @@ def evaluate_paired(generators, tasks, config, upto):
     return results
 
 
-def evaluate_unpaired(generators, tasks, config, upto, classifier):
+def evaluate_unpaired(generators, tasks, config, upto, classifier, indices=None):
     """{"acc": [value of task j for j in 0..upto]}: the share of each learned task's
     test outputs that `classifier` assigns to that task's domain (paper Table 6);
     "structure" and "baseline_structure": `structure_scores` of each task's test
     inputs and outputs. Unpaired tasks have no ground truth, so no output is compared
-    with a target pixel by pixel."""
+    with a target pixel by pixel. Only the tasks of `indices` (default: all) are
+    evaluated; the others get None."""
     z = eval_z(generators)
     results = {"acc": [], "structure": [], BASELINE_PREFIX + "structure": []}
     for index in range(upto + 1):
+        if indices is not None and index not in indices:
+            for values in results.values():
+                values.append(None)
+            continue
         scores = score_task(
             generators, tasks[index], index, config, z, [DomainAccuracy(classifier, index), Structure()]
         )
@@ -256,9 +267,9 @@ def evaluate_run(run, metrics, *, eval_examples=0, classifier=None, fid_features
 
     Returns:
         (matrices, generators): {metric key: matrix}, each matrix `run.completed`
-        rows of T values with None where j > i (FID under 'fid' or
-        'fid_classifier' by its feature space), and the generators after the last
-        completed task.
+        rows of T values with None where j > i and in the rows of stages the run
+        did not keep (--keep_stages) (FID under 'fid' or 'fid_classifier' by its
+        feature space), and the generators after the last completed task.
     """
     log = log or (lambda line: None)
     config = dataclasses.replace(run.config, eval_examples=eval_examples)
@@ -274,7 +285,12 @@ def evaluate_run(run, metrics, *, eval_examples=0, classifier=None, fid_features
     real_statistics = {}  # task index -> feature statistics of its real test targets
     generators = None
 
+    kept = workdir_lib.saved_stages(run.workdir)
     for stage in range(run.completed):
+        if stage not in kept:  # dropped by --keep_stages: a row of None
+            for key in keys:
+                matrices[key].append([None] * num_tasks)
+            continue
         log(f"{run.workdir}: evaluating the generators saved after task {stage + 1}/{num_tasks} "
             f"({run.tasks[stage].name}).")
         generators = run.restore_generators(stage)

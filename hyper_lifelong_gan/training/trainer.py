@@ -1,16 +1,18 @@
 """The continual trainer: learns a task sequence, checkpoints, resumes, evaluates.
 
-Read top to bottom: set-up (strategy, precision), the two task modes, then per
-task: models, optimizers, checkpoint, input, the loop, and the end-of-task
-evaluation that fills results.json. A run interrupted anywhere resumes from its
-workdir when the same command is run again. The run folder's files (the recorded
+Read top to bottom: set-up (strategy, precision), the run's state, then one task
+(`train_task`) as named steps: start it (models, optimizers, checkpoint restore,
+input), train its steps (each followed by the log, the sample grids, the save and
+the interrupt check that are due), then save, evaluate, record and wait for the
+other workers. A run interrupted anywhere resumes from its workdir when the same
+command is run again. The run folder's files (the recorded
 flags, results.json, the generators after each task) are `workdir.py`'s; the
 scores are the evaluation package's.
 
 A sequence is either paired (pix2pix tasks) or unpaired (CycleGAN tasks); a small
-mode object (`PairedMode`, `UnpairedMode`, siblings on `TaskMode`) builds what one
-task of its kind trains (networks, optimizers, the step, the checkpoint's
-contents) and scores it. The loop itself is the same for both.
+mode object (`modes.py`) builds what one task of its kind trains and scores it. The
+loop itself is the same for both; when things happen (task lengths, learning rate,
+seeds, which tasks are evaluated) is `schedule.py`'s.
 
 Public entry point: `train` (and `prepare_data`, which the comparison calls once
 for all its methods).
@@ -22,25 +24,31 @@ import os
 import time
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from datasets import pipeline, prepare
 from hyper_lifelong_gan import config as config_lib
-from hyper_lifelong_gan.evaluation import classifier as domain_classifier
-from hyper_lifelong_gan.evaluation import scores
-from hyper_lifelong_gan.methods import CycleGenerators, set_task_seed
-from hyper_lifelong_gan.methods.base import weights_trackable
-from hyper_lifelong_gan.metrics.facts import BASELINE_PREFIX, PAIRED_METRICS, UNPAIRED_METRICS
-from hyper_lifelong_gan.models import build_patch_discriminator
+from hyper_lifelong_gan import workdir as workdir_lib
+from hyper_lifelong_gan.methods import set_task_seed
+from hyper_lifelong_gan.metrics.facts import BASELINE_PREFIX
 from hyper_lifelong_gan.reporting import tables
 from hyper_lifelong_gan.reporting.progress import Progress, format_duration
-from hyper_lifelong_gan.training import distributed, summaries
-from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
+from hyper_lifelong_gan.training import distributed, schedule, summaries
 from hyper_lifelong_gan.training.logging_utils import StepCostModel
+from hyper_lifelong_gan.training.modes import (  # noqa: F401 (the trainer's names of old, for callers and tests)
+    MODES,
+    PairedMode,
+    TaskMode,
+    TaskSetup,
+    UnpairedMode,
+    carry_shared_discriminators,
+    make_optimizer,
+    trackable,
+    use_learning_rate,
+)
 from hyper_lifelong_gan.training.run_control import INTERRUPT, TrainingInterrupted, workdir_lock
-from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
-from hyper_lifelong_gan.training.unpaired_steps import UnpairedTaskStep
+from hyper_lifelong_gan.training.schedule import step_seed, task_lengths, train_examples  # noqa: F401 (callers')
+from hyper_lifelong_gan.training.step_log import NonFiniteLoss, check_finite, log_step, settings_text
 from hyper_lifelong_gan.workdir import (  # noqa: F401 (ConfigMismatch, prepare_config: the trainer's too)
     PROGRESS,
     RESULTS,
@@ -56,11 +64,6 @@ from hyper_lifelong_gan.workdir import (  # noqa: F401 (ConfigMismatch, prepare_
     save_task_generators,
     write_json_atomically,
 )
-
-
-class NonFiniteLoss(FloatingPointError):
-    """A loss became NaN or Inf; the last checkpoint (all of whose steps were finite) is kept."""
-
 
 # ----------------------------------------------------------------------------- set-up
 
@@ -95,20 +98,20 @@ def use_jit(config):
     return config.jit_compile == "true"
 
 
-def make_optimizer(config, variables, policy):
-    optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.adam_beta1)
-    if policy == "mixed_float16":
-        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-    optimizer.build(variables)
-    return optimizer
-
-
 # ------------------------------------------------------------------- results bookkeeping
 
 
-def record_stage(results, stage, scores, params, num_tasks):
+def record_stage(results, stage, scores, params, num_tasks, complete=True):
     """Fills row `stage` of every metric matrix (None for tasks not learned yet); a
-    score named `baseline_<metric>` fills results["baselines"][<metric>] alike."""
+    score named `baseline_<metric>` fills results["baselines"][<metric>] alike.
+
+    A row that is not `complete` (--eval_schedule evaluated only some of the tasks
+    learned so far; the others are None) is listed in results["partial_rows"]
+    (0-based), a key that only runs with such rows have."""
+    partial = [row for row in results.get("partial_rows", []) if row < stage] + ([] if complete else [stage])
+    results.pop("partial_rows", None)
+    if partial:
+        results["partial_rows"] = partial
     for name, values in scores.items():
         row = list(values) + [None] * (num_tasks - len(values))
         if name.startswith(BASELINE_PREFIX):
@@ -134,139 +137,7 @@ def print_tables(results, stream=None):
     return text
 
 
-# -------------------------------------------------------------------------- task modes
-
-
-@dataclasses.dataclass
-class TaskSetup:
-    """What one task trains.
-
-    Attributes:
-        generators: the student (`TaskGenerators`, or `CycleGenerators` for unpaired
-            tasks); after the task it serves every task learned so far.
-        step: the step function `step(inputs, targets, z, noise_seed) -> {loss: value}`.
-        generator_optimizer: whose learning rate is logged.
-        checkpoint_items: everything the task's resumable checkpoint holds.
-    """
-
-    generators: object
-    step: object
-    generator_optimizer: object
-    checkpoint_items: dict
-
-
-class TaskMode:
-    """What a mode of the sequence is given; `PairedMode` and `UnpairedMode` each add
-    what one task of their kind trains and how it is scored:
-
-    - `name`, `loss_names` (what the step returns), `metric_names` (what results.json
-      records);
-    - `restore_generators(task)`: the generators saved after learning `task`;
-    - `start_task(previous, task_index) -> TaskSetup`, inside `strategy.scope()`;
-    - `evaluate(generators, upto) -> {metric: [value of task j for j <= upto]}`.
-    """
-
-    def __init__(self, config, tasks, method, strategy, policy, jit_compile):
-        self.config = config
-        self.tasks = tasks
-        self.method = method
-        self.strategy = strategy
-        self.policy = policy
-        self.jit_compile = jit_compile
-        self.generator_config = config_lib.generator_config(config)
-
-
-class PairedMode(TaskMode):
-    """Paired tasks: pix2pix with a conditional PatchGAN on (input, output) pairs;
-    scored by L1, PSNR and SSIM against the ground truth."""
-
-    name = "paired"
-    loss_names = LOSS_NAMES
-    metric_names = PAIRED_METRICS
-
-    def restore_generators(self, task):
-        return restore_task_generators(self.config.workdir, task, self.method, self.generator_config)
-
-    def start_task(self, previous, task_index):
-        """Networks, optimizers and step of task `task_index`; call inside `strategy.scope()`."""
-        config, method = self.config, self.method
-        student = method.start_task(previous, task_index, self.generator_config)
-        discriminator = build_patch_discriminator(input_channels=6, ndf=config.ndf)
-        generator_optimizer = make_optimizer(config, method.trainable_variables(student, task_index), self.policy)
-        discriminator_optimizer = make_optimizer(config, discriminator.trainable_variables, self.policy)
-        step = PairedTaskStep(
-            student, previous, discriminator, method, task_index, config, self.strategy,
-            generator_optimizer, discriminator_optimizer, jit_compile=self.jit_compile,
-        )
-        items = dict(
-            discriminator=discriminator, generator_optimizer=generator_optimizer,
-            discriminator_optimizer=discriminator_optimizer, **student.checkpoint_items(),
-        )
-        return TaskSetup(student, step, generator_optimizer, items)
-
-    def evaluate(self, generators, upto):
-        return scores.evaluate_paired(generators, self.tasks, self.config, upto)
-
-
-class UnpairedMode(TaskMode):
-    """Unpaired tasks: CycleGAN (generators G and F grown alike by the method, two
-    PatchGANs on single images, an image pool of 50 per discriminator); scored by
-    Acc, the share of each task's outputs the sequence's domain classifier assigns
-    to that task."""
-
-    name = "unpaired"
-    loss_names = UnpairedTaskStep.loss_names
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._classifier = None  # the sequence's domain classifier, loaded or trained on first use
-
-    @property
-    def metric_names(self):
-        # Acc needs a classifier of at least two domains; a lone task has no score.
-        return UNPAIRED_METRICS if len(self.tasks) > 1 else ()
-
-    def restore_generators(self, task):
-        return restore_cycle_generators(self.config.workdir, task, self.method, self.generator_config)
-
-    def start_task(self, previous, task_index):
-        """Networks, optimizers, image pools and step of task `task_index`; call inside `strategy.scope()`."""
-        config, method = self.config, self.method
-        generators = CycleGenerators.start_task(method, previous, task_index, self.generator_config)
-        input_discriminator = build_patch_discriminator(input_channels=3, ndf=config.ndf, name="input_discriminator")
-        target_discriminator = build_patch_discriminator(input_channels=3, ndf=config.ndf, name="target_discriminator")
-        generator_optimizer = make_optimizer(config, generators.trainable_variables(method, task_index), self.policy)
-        discriminator_optimizer = make_optimizer(
-            config, input_discriminator.trainable_variables + target_discriminator.trainable_variables, self.policy
-        )
-        image_shape = (config.image_size, config.image_size, 3)
-        pool_seed = config.seed * 1000 + task_index
-        input_pool = ImagePool(image_shape, POOL_SIZE, seed=2 * pool_seed, name="input_pool")
-        target_pool = ImagePool(image_shape, POOL_SIZE, seed=2 * pool_seed + 1, name="target_pool")
-        step = UnpairedTaskStep(
-            generators, previous, input_discriminator, target_discriminator, input_pool, target_pool,
-            method, task_index, config, self.strategy, generator_optimizer, discriminator_optimizer,
-            jit_compile=self.jit_compile,
-        )
-        items = dict(
-            input_discriminator=input_discriminator, target_discriminator=target_discriminator,
-            input_pool=input_pool, target_pool=target_pool, generator_optimizer=generator_optimizer,
-            discriminator_optimizer=discriminator_optimizer, **generators.checkpoint_items(),
-        )
-        return TaskSetup(generators, step, generator_optimizer, items)
-
-    def evaluate(self, generators, upto):
-        if not self.metric_names:
-            return {}
-        if self._classifier is None:
-            self._classifier = domain_classifier.run_classifier(self.tasks, self.config)
-        return scores.evaluate_unpaired(generators, self.tasks, self.config, upto, self._classifier)
-
-
-MODES = {mode.name: mode for mode in (PairedMode, UnpairedMode)}
-
-
-# ---------------------------------------------------------------------------- training
+# ------------------------------------------------------------------------- training
 
 
 def train(config, interrupt_after_steps=None, log_stream=None):
@@ -313,325 +184,282 @@ def _locked_train(config, interrupt_after_steps, log_stream):
             check_or_write_run_config(config)
         policy = precision_policy(config)
         keras.mixed_precision.set_global_policy(policy)
+        files = distributed.WorkerFiles(config.workdir, strategy)  # the chief writes, the others into scratch
         try:
-            return _train(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy)
+            run = open_run(config, tasks, method, policy, strategy, files, interrupt_after_steps, log_stream)
+            for task_index in range(run.completed, len(tasks)):
+                if not train_task(run, task_index):
+                    return run.results
+            return finish_run(run)
         finally:
+            files.cleanup()
             keras.mixed_precision.set_global_policy("float32")
 
 
-def _train(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy):
-    workdir = config.workdir
-    files = distributed.WorkerFiles(workdir, strategy)  # the chief writes, the others into scratch
-    try:
-        return _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy, files)
-    finally:
-        files.cleanup()
+@dataclasses.dataclass
+class RunState:
+    """What one invocation of the trainer carries from task to task.
+
+    Attributes:
+        config, tasks, mode, strategy, files: the run (`files`: `distributed.WorkerFiles`).
+        results: the results.json contents, one row per learned task.
+        completed: tasks learned before this invocation.
+        lengths: steps of each task.
+        metrics_log, writer, samples, cost_model: metrics.jsonl, TensorBoard, its
+            sample grids, and the step-cost model behind the ETA.
+        previous: the generators after the last learned task (the next one's teacher).
+        progress: the progress line, made at the first task this invocation trains.
+        steps_this_run: steps trained by this invocation (for `interrupt_after_steps`).
+    """
+
+    config: object
+    tasks: list
+    mode: object
+    strategy: object
+    files: object
+    interrupt_after_steps: object
+    log_stream: object
+    results: dict
+    completed: int
+    lengths: list
+    metrics_log: object
+    writer: object
+    samples: object
+    cost_model: object
+    previous: object = None
+    progress: object = None
+    steps_this_run: int = 0
+
+    @property
+    def results_path(self):
+        return os.path.join(self.config.workdir, RESULTS)
 
 
-def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_stream, strategy, files):
+@dataclasses.dataclass
+class TaskState:
+    """One task being trained: where it is, and what is not yet checked or saved.
+
+    `unchecked` holds (step, losses) not yet checked for NaN/Inf (fetched at the next
+    log or save); `saved_step` is the step of the last checkpoint (None: none yet);
+    the window (start time, steps, whether it is the first) measures throughput.
+    """
+
+    index: int
+    task: object
+    setup: object
+    step_counter: object
+    manager: object
+    iterator: object
+    num_steps: int
+    step_offset: int
+    step: int
+    saved_step: object
+    num_tasks: int
+    unchecked: list = dataclasses.field(default_factory=list)
+    window_start: float = dataclasses.field(default_factory=time.monotonic)
+    window_steps: int = 0
+    first_window: bool = True  # holds the step's tracing (and XLA compile): not a step's cost
+
+    @property
+    def label(self):
+        return f"task {self.index + 1}/{self.num_tasks} {self.task.name}"
+
+
+def open_run(config, tasks, method, policy, strategy, files, interrupt_after_steps, log_stream):
+    """The state of a run (new or resumed) at the start of this invocation; prints its settings."""
     workdir = config.workdir
     mode = MODES[config.mode](config, tasks, method, strategy, policy, use_jit(config))
-    results_path = os.path.join(workdir, RESULTS)
-    results = load_json(results_path, empty_results(method, tasks, mode.metric_names))
-    completed = load_json(os.path.join(workdir, PROGRESS), {"completed_tasks": 0})["completed_tasks"]
-    metrics_log = files.metrics_log(os.path.join(workdir, "metrics.jsonl"))
+    results = load_json(os.path.join(workdir, RESULTS), empty_results(method, tasks, mode.metric_names))
     writer = files.summary_writer(os.path.join(workdir, "tensorboard"))
-    lengths = task_lengths(config, tasks)
-    total_steps = sum(lengths)
     summaries.write_hparams(writer, config)
-    samples = summaries.SampleGrids(tasks, config)
-    cost_model = StepCostModel(
-        distills=method.distills, tasks_per_step=config.distill_tasks_per_step,
-        distill_area=config.distill_scale**2,
+    run = RunState(
+        config=config, tasks=tasks, mode=mode, strategy=strategy, files=files,
+        interrupt_after_steps=interrupt_after_steps, log_stream=log_stream, results=results,
+        completed=load_json(os.path.join(workdir, PROGRESS), {"completed_tasks": 0})["completed_tasks"],
+        lengths=task_lengths(config, tasks), metrics_log=files.metrics_log(os.path.join(workdir, "metrics.jsonl")),
+        writer=writer, samples=summaries.SampleGrids(tasks, config),
+        cost_model=StepCostModel(
+            distills=method.distills, tasks_per_step=config.distill_tasks_per_step,
+            distill_area=config.distill_scale**2,
+        ),
     )
-    print(settings_text(config, tasks, method, strategy, policy, mode.jit_compile, lengths),
+    print(settings_text(config, tasks, method, strategy, policy, mode.jit_compile, run.lengths),
           file=log_stream, flush=True)
     if distributed.is_multi_worker(strategy):
-        role = "the chief: writes the run" if files.chief else f"writes nothing to the workdir (scratch: {files.scratch})"
+        role = ("the chief: writes the run" if files.chief
+                else f"writes nothing to the workdir (scratch: {files.scratch})")
         workers = strategy.num_replicas_in_sync // len(strategy.extended.worker_devices)
-        print(f"  worker {distributed.worker_label(strategy)} of {workers}, {role}",
-              file=log_stream, flush=True)
-    progress = None
-    steps_this_run = 0
-
-    previous = None
-    if completed:
+        print(f"  worker {distributed.worker_label(strategy)} of {workers}, {role}", file=log_stream, flush=True)
+    if run.completed:
         with strategy.scope():
-            previous = mode.restore_generators(completed - 1)
-    if completed == len(tasks):
+            run.previous = mode.restore_generators(run.completed - 1)
+    if run.completed == len(tasks):
         print(f"All {len(tasks)} tasks of {workdir} are already learned.", file=log_stream)
-
-    for task_index in range(completed, len(tasks)):
-        task = tasks[task_index]
-        # --- models, optimizers, step: the student grows from the frozen previous stage.
-        set_task_seed(config.seed, task_index)
-        with strategy.scope():
-            setup = mode.start_task(previous, task_index)
-            step_counter = tf.Variable(0, dtype=tf.int64, name="step_in_task")
-        student, step_fn = setup.generators, setup.step
-        num_steps = lengths[task_index]
-        step_offset = sum(lengths[:task_index])  # global step of this task's step 0
-        carry_shared_discriminators(config, task_index, setup)
-        # --- checkpoint of this task: resume mid-task where a previous run stopped.
-        checkpoint = tf.train.Checkpoint(
-            step=step_counter,
-            **{name: _trackable(item) for name, item in setup.checkpoint_items.items()},
-        )
-        checkpoint_dir = os.path.join(workdir, "checkpoints", f"task_{task_index}")
-        manager = files.checkpoint_manager(checkpoint, checkpoint_dir, max_to_keep=2)
-        latest = tf.train.latest_checkpoint(checkpoint_dir)  # every worker resumes from the chief's
-        if latest:
-            check_checkpoint_layout(latest)
-            checkpoint.restore(latest).assert_existing_objects_matched()
-            _use_learning_rate(setup.checkpoint_items, config.learning_rate)
-        start_step = int(step_counter.numpy())
-        if progress is None:
-            progress = Progress(total_steps, step_offset + start_step, stream=log_stream)
-        # --- input: one deterministic stream per task; a resumed segment skips the
-        # batches already trained on, so that it sees what an uninterrupted run sees
-        # (the skipped batches are produced by the input pipeline, not trained on).
-        dataset = pipeline.make_dataset(
-            task, "train", config.image_size, config.batch_size, training=True,
-            jitter=config.jitter == "true", seed=config.seed * 7919 + task_index * 104729,
-            data_dir=config.data_dir or None,
-        ).skip(start_step)
-        iterator = iter(distributed.distribute_dataset(strategy, dataset))
-        # --- the loop. Ctrl-C is honoured between steps (run_control.py); every step's
-        # losses are checked for NaN/Inf before anything is logged or checkpointed.
-        label = f"task {task_index + 1}/{len(tasks)} {task.name}"
-        window_start, window_steps = time.monotonic(), 0
-        first_window = True  # holds the step's tracing (and XLA compile): not a step's cost
-        step = start_step
-        saved_step = start_step if latest else None
-        unchecked = []  # (step, losses) not yet checked: fetched at the next log or save
-        try:
-            while step < num_steps:
-                INTERRUPT.check()
-                inputs, targets = next(iterator)
-                set_learning_rates(config, setup, step, num_steps)
-                z = student.models[0].sample_z(_step_seed(config.seed, task_index, step))
-                noise_seed = tf.constant(_step_seed(config.seed + 1, task_index, step))
-                values = step_fn(inputs, targets, z, noise_seed)
-                step += 1
-                steps_this_run += 1
-                window_steps += 1
-                step_counter.assign(step)
-                unchecked.append((step, values))
-                if step % config.log_every == 0 or step == num_steps:
-                    _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
-                    elapsed = time.monotonic() - window_start
-                    images_per_second = window_steps * config.batch_size / max(elapsed, 1e-9)
-                    if not first_window or task_index not in cost_model.measured:
-                        cost_model.observe(task_index, elapsed, window_steps)
-                    first_window = False
-                    eta = cost_model.remaining_seconds(task_index, step, lengths)
-                    _log_step(
-                        values, mode.loss_names, task_index, task.name, step, config, images_per_second,
-                        setup.generator_optimizer, metrics_log, writer, progress, label, eta,
-                        step_offset=step_offset,
-                    )
-                    window_start, window_steps = time.monotonic(), 0
-                if files.chief and config.sample_every and step % config.sample_every == 0 and step < num_steps:
-                    samples.write(writer, student, task_index, step_offset + step)
-                if step % config.checkpoint_every == 0 and step < num_steps:
-                    _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
-                    files.save(manager)
-                    saved_step = step
-                if interrupt_after_steps is not None and steps_this_run >= interrupt_after_steps:
-                    raise TrainingInterrupted(f"stopped after {steps_this_run} steps as requested")
-            _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
-            if saved_step != step:
-                files.save(manager)
-                saved_step = step
-            # --- end of task: keep the generators, evaluate every task seen so far.
-            save_task_generators(files.path(workdir), task_index, student)
-            files.drop(os.path.join(workdir, "tasks"))
-            INTERRUPT.check()
-            scores = None
-            if files.chief:  # evaluation is local: it runs once, on the chief
-                with INTERRUPT.abortable():
-                    scores = mode.evaluate(student, task_index)
-            INTERRUPT.check()
-        except (KeyboardInterrupt, TrainingInterrupted):
-            if saved_step != step:
-                _check_finite(unchecked, mode.loss_names, task_index, task.name, saved_step)
-                files.save(manager)
-            progress.close()
-            print(
-                f"Interrupted at step {step} of task {task_index + 1} ({task.name}); checkpoint saved. "
-                "Run the same command again to resume.", file=log_stream, flush=True,
-            )
-            return results
-        if files.chief:
-            record_stage(results, task_index, scores, student.count_params(), len(tasks))
-            write_json_atomically(results_path, results)
-            _write_task_summaries(
-                writer, student, tasks, task_index, results["metrics"], samples, step_offset + num_steps
-            )
-            write_json_atomically(os.path.join(workdir, PROGRESS), {"completed_tasks": task_index + 1})
-        distributed.barrier(strategy)  # the other workers wait here for the chief's results
-        results = results if files.chief else load_json(results_path, results)
-        previous = student
-        if INTERRUPT.requested and task_index + 1 < len(tasks):
-            progress.close()
-            print(
-                f"Interrupted after task {task_index + 1} ({task.name}); its results are saved. "
-                "Run the same command again to resume.", file=log_stream, flush=True,
-            )
-            return results
-    if progress is not None:
-        progress.close()
-    if files.chief:
-        print_tables(results, stream=log_stream)
-    return results
+    return run
 
 
-# ------------------------------------------------------------------- training schedule
+def train_task(run, task_index):
+    """Learns task `task_index`: start it, train its steps, save, evaluate, record.
 
-
-def train_examples(task, data_dir=None):
-    """Training examples of one epoch: a paired task's pairs; an unpaired task's larger
-    domain (CycleGAN's epoch)."""
-    if task.paired:
-        return pipeline.num_examples(task, "train", data_dir)
-    builder = pipeline.prepare_builder(task, data_dir)
-    return max(builder.info.splits[split].num_examples for split in pipeline._unpaired_splits(task, "train"))
-
-
-def task_lengths(config, tasks):
-    """Steps of each task, from --steps_per_task or --epochs_per_task."""
-    examples = None
-    if config.epochs_per_task is not None:
-        examples = [train_examples(task, config.data_dir or None) for task in tasks]
-    return config_lib.task_steps(config, len(tasks), examples)
-
-
-def _optimizers(setup):
-    return [item for item in setup.checkpoint_items.values() if isinstance(item, keras.optimizers.Optimizer)]
-
-
-def set_learning_rates(config, setup, step, num_steps):
-    """Sets every optimizer of the task to the rate of `step`, derived from the step
-    alone (not from optimizer state), so a run resumed mid-decay continues it exactly."""
-    if config.lr_schedule == "constant":
-        return
-    rate = config_lib.learning_rate_at(config, step, num_steps)
-    for optimizer in _optimizers(setup):
-        optimizer.learning_rate = rate
-
-
-def carry_shared_discriminators(config, task_index, setup):
-    """With --discriminator=shared, loads the discriminator(s) as they were at the end of
-    the previous task (from its last checkpoint), so one discriminator goes on through
-    the sequence, also across a resume; their optimizers start fresh per task."""
-    if config.discriminator != "shared" or task_index == 0:
-        return
-    names = [name for name in setup.checkpoint_items if name.endswith("discriminator")]
-    previous = tf.train.latest_checkpoint(os.path.join(config.workdir, "checkpoints", f"task_{task_index - 1}"))
-    if previous is None:
-        raise config_lib.InvalidConfig(
-            f"--discriminator=shared needs the checkpoint of task {task_index} in {config.workdir}/checkpoints, "
-            "which is missing; train the run from its start in a new --workdir."
-        )
-    carried = tf.train.Checkpoint(**{name: _trackable(setup.checkpoint_items[name]) for name in names})
-    carried.read(previous).expect_partial().assert_existing_objects_matched()
-
-
-def _trackable(item):
-    # Keras 3 models keep layers in lists that TF's object tracking does not see.
-    return weights_trackable(item) if isinstance(item, keras.layers.Layer) else item
-
-
-def _use_learning_rate(checkpoint_items, learning_rate):
-    """After a restore: the checkpoint holds the optimizers' learning rate, and a run
-    may resume with a lower --learning_rate (after a NaN); use the flag's value."""
-    for item in checkpoint_items.values():
-        if isinstance(item, keras.optimizers.Optimizer):
-            inner = getattr(item, "inner_optimizer", item)
-            variable = getattr(inner, "_learning_rate", None)
-            if isinstance(variable, keras.Variable):
-                variable.assign(learning_rate)
-
-
-def _check_finite(unchecked, loss_names, task_index, task_name, saved_step):
-    """Raises `NonFiniteLoss` at the first step of `unchecked` with a NaN or Inf loss.
-
-    The losses are fetched here, at the next log or checkpoint, not after every
-    step: no extra synchronisation of the device, and no checkpoint of a bad state.
-    Empties `unchecked`.
+    Returns False where the run stops here (an interrupt, with a checkpoint saved).
     """
-    pending = list(unchecked)
-    unchecked.clear()
-    for step, values in pending:
-        for name in loss_names:
-            value = float(values[name])
-            if not np.isfinite(value):
-                kept = (
-                    f"the last checkpoint (step {saved_step}) is kept" if saved_step
-                    else "no checkpoint of this task was saved"
-                )
-                raise NonFiniteLoss(
-                    f"The {name} loss became {value} at step {step} of task {task_index + 1} ({task_name}) and "
-                    f"training stopped; {kept}: run the same command with a lower --learning_rate to resume"
-                    " (or, for a new run, without --mixed_precision)."
-                )
-
-
-def _step_seed(seed, task_index, step):
-    return (seed * 1000 + task_index, step)
-
-
-def _log_step(values, loss_names, task_index, task_name, step, config, images_per_second, optimizer,
-              metrics_log, writer, progress, label, eta, step_offset):
-    scalars = {name: float(values[name]) for name in loss_names}
-    global_step = step_offset + step  # steps of the earlier tasks + this one's
-    learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-    record = dict(
-        scalars, task=task_index, task_name=task_name, step=step, global_step=global_step,
-        learning_rate=learning_rate, images_per_second=images_per_second,
-        eta_seconds=None if eta != eta else eta,
-    )
-    metrics_log.write(record)
-    with writer.as_default(step=global_step):
-        for name, value in scalars.items():
-            tf.summary.scalar(f"loss/{name}", value)
-        tf.summary.scalar("learning_rate", learning_rate)
-        tf.summary.scalar("images_per_second", images_per_second)
-    progress.update(
-        global_step, label,
-        f"G {scalars['g_total']:.3f} D {scalars['d_loss']:.3f} distill {scalars['distillation']:.4f} "
-        f"{images_per_second:.0f} img/s", eta=None if eta != eta else eta,
-    )
-
-
-def _write_task_summaries(writer, generators, tasks, task_index, matrices, samples, global_step):
-    """After each task: its row of the matrices, forgetting, and a sample grid
-    (input | output | target) per task learned so far."""
-    summaries.write_stage(writer, tasks, task_index, matrices, global_step)
-    samples.write(writer, generators, task_index, global_step)
-
-
-def settings_text(config, tasks, method, strategy, policy, jit_compile, lengths):
-    """The resolved settings of a run, printed once at its start."""
-    replicas = strategy.num_replicas_in_sync
+    task = start_task(run, task_index)
     try:
-        devices = ", ".join(strategy.extended.worker_devices)
-    except RuntimeError:  # the default strategy: one device, placed by TensorFlow
-        gpus = tf.config.list_logical_devices("GPU")
-        devices = gpus[0].name if gpus else "CPU"
-    per_task = str(lengths[0]) if len(set(lengths)) == 1 else ", ".join(map(str, lengths))
-    schedule = "" if config.lr_schedule == "constant" else (
-        f", decaying linearly to zero over the last {config.decay_fraction:.0%} of each task"
+        train_steps(run, task)
+        save_checkpoint(run, task)
+        save_generators(run, task)
+        scores = evaluate_task(run, task)
+    except (KeyboardInterrupt, TrainingInterrupted):
+        save_checkpoint(run, task)
+        _stop(run, f"Interrupted at step {task.step} of task {task_index + 1} ({task.task.name}); checkpoint saved.")
+        return False
+    record_results(run, task, scores)
+    worker_barrier(run)
+    run.previous = task.setup.generators
+    if INTERRUPT.requested and task_index + 1 < len(run.tasks):
+        _stop(run, f"Interrupted after task {task_index + 1} ({task.task.name}); its results are saved.")
+        return False
+    return True
+
+
+def start_task(run, task_index):
+    """Networks, optimizers and step of a task (the student grows from the frozen
+    previous stage), its checkpoint restored where a previous run stopped mid-task,
+    and its input stream from the first step not yet trained."""
+    config = run.config
+    set_task_seed(config.seed, task_index)
+    with run.strategy.scope():
+        setup = run.mode.start_task(run.previous, task_index)
+        step_counter = tf.Variable(0, dtype=tf.int64, name="step_in_task")
+    carry_shared_discriminators(config, task_index, setup)
+    checkpoint = tf.train.Checkpoint(
+        step=step_counter, **{name: trackable(item) for name, item in setup.checkpoint_items.items()},
     )
-    return "\n".join([
-        f"Run: {method.name} on {len(tasks)} {config.mode} task(s): {', '.join(task.name for task in tasks)}",
-        f"  model: {config.image_size}x{config.image_size} images, generator ngf {config.ngf}, "
-        f"{config.n_blocks} residual blocks, K {config.K}; PatchGAN ndf {config.ndf} ({config.discriminator})",
-        f"  steps: {per_task} per task ({sum(lengths)} in all), batch {config.batch_size} "
-        f"({config.batch_size // replicas} per replica on {replicas} replica(s): {devices})",
-        f"  learning rate {config.learning_rate:g}{schedule}; precision {policy}, XLA {'on' if jit_compile else 'off'}, seed {config.seed}",
-        f"  writes to {config.workdir} (TensorBoard: tensorboard --logdir {os.path.dirname(os.path.normpath(config.workdir)) or '.'})",
-    ])
+    checkpoint_dir = workdir_lib.task_checkpoint_dir(config.workdir, task_index)
+    manager = run.files.checkpoint_manager(checkpoint, checkpoint_dir, max_to_keep=2)
+    latest = tf.train.latest_checkpoint(checkpoint_dir)  # every worker resumes from the chief's
+    if latest:
+        check_checkpoint_layout(latest)
+        checkpoint.restore(latest).assert_existing_objects_matched()
+        use_learning_rate(setup.checkpoint_items, config.learning_rate)
+    start_step = int(step_counter.numpy())
+    step_offset = sum(run.lengths[:task_index])  # global step of this task's step 0
+    if run.progress is None:
+        run.progress = Progress(sum(run.lengths), step_offset + start_step, stream=run.log_stream)
+    return TaskState(
+        index=task_index, task=run.tasks[task_index], setup=setup, step_counter=step_counter, manager=manager,
+        iterator=task_input(run, task_index, start_step), num_steps=run.lengths[task_index],
+        step_offset=step_offset, step=start_step, saved_step=start_step if latest else None,
+        num_tasks=len(run.tasks),
+    )
 
 
-__all__ = ["ConfigMismatch", "NonFiniteLoss", "prepare_config", "prepare_data", "train", "print_tables", "format_duration"]
+def task_input(run, task_index, start_step):
+    """One deterministic stream per task; a resumed segment skips the batches already
+    trained on, so that it sees what an uninterrupted run sees (the skipped batches
+    are produced by the input pipeline, not trained on)."""
+    config = run.config
+    dataset = pipeline.make_dataset(
+        run.tasks[task_index], "train", config.image_size, config.batch_size, training=True,
+        jitter=config.jitter == "true", seed=config.seed * 7919 + task_index * 104729,
+        data_dir=config.data_dir or None,
+    ).skip(start_step)
+    return iter(distributed.distribute_dataset(run.strategy, dataset))
+
+
+def train_steps(run, task):
+    """The task's remaining steps. Ctrl-C is honoured between steps (run_control.py);
+    every step's losses are checked for NaN/Inf before anything is logged or saved."""
+    config = run.config
+    while task.step < task.num_steps:
+        INTERRUPT.check()
+        inputs, targets = next(task.iterator)
+        schedule.set_learning_rates(config, task.setup, task.step, task.num_steps)
+        z = task.setup.generators.models[0].sample_z(step_seed(config.seed, task.index, task.step))
+        noise_seed = tf.constant(step_seed(config.seed + 1, task.index, task.step))
+        values = task.setup.step(inputs, targets, z, noise_seed)
+        task.step += 1
+        run.steps_this_run += 1
+        task.window_steps += 1
+        task.step_counter.assign(task.step)
+        task.unchecked.append((task.step, values))
+        if task.step % config.log_every == 0 or task.step == task.num_steps:
+            log_step(run, task, values)
+        if task.step < task.num_steps:
+            if run.files.chief and config.sample_every and task.step % config.sample_every == 0:
+                run.samples.write(run.writer, task.setup.generators, task.index, task.step_offset + task.step)
+            if task.step % config.checkpoint_every == 0:
+                save_checkpoint(run, task)
+        if run.interrupt_after_steps is not None and run.steps_this_run >= run.interrupt_after_steps:
+            raise TrainingInterrupted(f"stopped after {run.steps_this_run} steps as requested")
+
+
+def save_checkpoint(run, task):
+    """Saves the task's resumable checkpoint unless its step is saved already; only
+    after every step since the last check is found finite."""
+    if task.saved_step == task.step:
+        return
+    check_finite(run, task)
+    run.files.save(task.manager)
+    task.saved_step = task.step
+
+
+def save_generators(run, task):
+    """Keeps the generators after the task: the next task's teacher, and what
+    evaluate.py, translate.py and export.py read."""
+    save_task_generators(run.files.path(run.config.workdir), task.index, task.setup.generators)
+    run.files.drop(os.path.join(run.config.workdir, "tasks"))
+    INTERRUPT.check()
+
+
+def evaluate_task(run, task):
+    """Scores the tasks --eval_schedule picks after this one (`schedule.tasks_to_evaluate`);
+    evaluation is local, so it runs once, on the chief."""
+    scores = None
+    if run.files.chief:
+        indices = schedule.tasks_to_evaluate(run.config, len(run.tasks), task.index)
+        with INTERRUPT.abortable():
+            scores = run.mode.evaluate(task.setup.generators, task.index, indices)
+    INTERRUPT.check()
+    return scores
+
+
+def record_results(run, task, scores):
+    """The chief writes the task's row of results.json, its TensorBoard summaries and
+    progress.json, then drops what --keep_stages does not keep."""
+    if not run.files.chief:
+        return
+    config, generators = run.config, task.setup.generators
+    complete = len(schedule.tasks_to_evaluate(config, len(run.tasks), task.index)) == task.index + 1
+    record_stage(run.results, task.index, scores, generators.count_params(), len(run.tasks), complete)
+    write_json_atomically(run.results_path, run.results)
+    global_step = task.step_offset + task.num_steps
+    summaries.write_stage(run.writer, run.tasks, task.index, run.results["metrics"], global_step)
+    run.samples.write(run.writer, generators, task.index, global_step)
+    write_json_atomically(os.path.join(config.workdir, PROGRESS), {"completed_tasks": task.index + 1})
+    workdir_lib.prune_run_folder(config, len(run.tasks), task.index + 1)
+
+
+def worker_barrier(run):
+    """The other workers of a multi-worker run wait here for the chief's results."""
+    distributed.barrier(run.strategy)
+    if not run.files.chief:
+        run.results = load_json(run.results_path, run.results)
+
+
+def finish_run(run):
+    if run.progress is not None:
+        run.progress.close()
+    if run.files.chief:
+        print_tables(run.results, stream=run.log_stream)
+    return run.results
+
+
+def _stop(run, message):
+    run.progress.close()
+    print(f"{message} Run the same command again to resume.", file=run.log_stream, flush=True)
+
+
+__all__ = [
+    "ConfigMismatch", "NonFiniteLoss", "prepare_config", "prepare_data", "train", "print_tables", "format_duration",
+]
