@@ -155,10 +155,10 @@ Each entry is one of:
   toy_edges2canvas, toy_photo2nightvision: six more paired toy tasks
   toy10           the long built-in sequence, one entry for all ten: the
       four paired toy tasks above, then these six (several share an input)
-  toyN            the first N (1 to 120; but 10 is toy10 above) of a fixed list
-      of paired toy tasks: five input domains x 24 recolourings, each task
-      named toy_<domain>2<recolouring>; every fifth task returns to a domain
-  toy_conflict10  ten recolourings of one input domain (toyN's photos)
+  toyN            the first N (1..120) of one fixed list of paired toy
+      tasks: five input domains x 24 recolourings, each task named
+      toy_<domain>2<recolouring>; toy10 is the sequence above, not toyN
+  toy_conflict10  ten recolourings of one input (toyN's photo tasks)
   NAME=/path/to/folder[:AtoB|:BtoA]  your own images (AtoB by default):
       pix2pix layout: train/ and test/ (or val/), each image one pair side
       by side, A left and B right; AtoB = left half -> right half.

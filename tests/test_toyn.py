@@ -37,7 +37,7 @@ def test_tasks_on_one_input_ask_pairwise_different_outputs():
     # Same inputs through every recolouring: each pair of targets differs by more than
     # 8 of 255 levels on average (3% of the range) on every input, so no two of the
     # family's tasks are the same mapping; none is the identity either.
-    for domain, (draw, _) in toyn.FAMILY_DOMAINS.items():
+    for domain, (draw, _, _) in toyn.FAMILY_DOMAINS.items():
         inputs = np.stack([draw(np.random.default_rng([7, index])) for index in range(3)])
         targets = {
             name: np.stack([to_uint8(mapping(to_float(image))) for image in inputs]).astype(int)
@@ -54,7 +54,7 @@ def test_an_example_is_its_domains_input_and_the_recolouring_of_it():
     name = "toy_street2fire"
     example = make_example(name, "test", 3)
     task = toyn.TASKS[FAMILY_TASKS.index(name)]
-    draw, _ = toyn.FAMILY_DOMAINS["street"]
+    draw, _, _ = toyn.FAMILY_DOMAINS["street"]
     np.testing.assert_array_equal(example["input"], draw(task.rng("test", 3)))
     fire = recolourings.MAPPINGS["fire"]
     np.testing.assert_array_equal(example["target"], to_uint8(fire(to_float(example["input"]))))
@@ -85,7 +85,7 @@ def test_toyN_is_a_prefix_of_one_list():
     # toy10 stays the ten hand-drawn tasks its numbers were measured on.
     assert [task.name for task in task_registry.parse_tasks("toy10")] == list(TOY10_TASKS)
     # A family task is also accepted by its own name (as a run folder records it).
-    assert task_registry.parse_tasks("toy_map2fire")[0].name == "toy_map2fire"
+    assert task_registry.parse_tasks("toy_waves2fire")[0].name == "toy_waves2fire"
 
 
 def test_toy_conflict10_asks_ten_outputs_of_one_domain():

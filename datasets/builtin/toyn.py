@@ -19,14 +19,12 @@ import numpy as np
 
 from datasets.builtin.domains import (
     FACADE_LABEL_COLOURS,
-    MAP_LABEL_COLOURS,
     STREET_LABEL_COLOURS,
     make_facade_layout,
-    make_map_layout,
     make_photo,
     make_street_layout,
 )
-from datasets.builtin.drawing import NATIVE_SIZE, random_colour, to_float, to_uint8
+from datasets.builtin.drawing import NATIVE_SIZE, pixel_grid, random_colour, to_float, to_uint8
 from datasets.builtin.recolourings import MAPPINGS
 from datasets.builtin.toy_task import ToyTask
 from datasets.errors import UnknownTaskError
@@ -42,13 +40,26 @@ def make_mosaic(rng: np.random.Generator) -> np.ndarray:
     return to_uint8(image)
 
 
-# name -> (what it draws, a uint8 image; one line for descriptions).
+def make_waves(rng: np.random.Generator) -> np.ndarray:
+    """A smooth colour field, uint8: each channel a plane wave of its own direction."""
+    rows, cols = pixel_grid()
+    channels = []
+    for _ in range(3):
+        angle, phase = rng.uniform(0, 2 * np.pi, size=2)
+        cycles, level = rng.uniform(0.5, 2.0), rng.uniform(0.3, 0.7)
+        along = (cols * np.cos(angle) + rows * np.sin(angle)) / NATIVE_SIZE
+        channels.append(level + 0.25 * np.sin(2 * np.pi * cycles * along + phase))
+    return to_uint8(np.stack(channels, axis=-1))
+
+
+# name -> (what it draws, a uint8 image; words for descriptions; the input domain's
+# name, shared with the hand-drawn tasks whose inputs come from the same generator).
 FAMILY_DOMAINS = {
-    "photo": (make_photo, "synthetic photo"),
-    "street": (lambda rng: STREET_LABEL_COLOURS[make_street_layout(rng)], "street label map"),
-    "map": (lambda rng: MAP_LABEL_COLOURS[make_map_layout(rng)], "flat street map"),
-    "facade": (lambda rng: FACADE_LABEL_COLOURS[make_facade_layout(rng)], "facade label map"),
-    "mosaic": (make_mosaic, "mosaic of coloured rectangles"),
+    "photo": (make_photo, "synthetic photo", "photo"),
+    "street": (lambda rng: STREET_LABEL_COLOURS[make_street_layout(rng)], "street label map", "label_map"),
+    "waves": (make_waves, "smooth colour waves", "waves"),
+    "facade": (lambda rng: FACADE_LABEL_COLOURS[make_facade_layout(rng)], "facade label map", "facade_label_map"),
+    "mosaic": (make_mosaic, "mosaic of coloured rectangles", "mosaic"),
 }
 _OFFSET = 5  # how far apart the domains start in the list of recolourings
 _SEED_BASE = 20000
@@ -69,13 +80,13 @@ def _family() -> tuple[ToyTask, ...]:
         domain_index, round_index = position % len(domains), position // len(domains)
         mapping_index = (round_index + _OFFSET * domain_index) % len(mappings)
         domain, mapping = domains[domain_index], mappings[mapping_index]
-        draw, words = FAMILY_DOMAINS[domain]
+        draw, words, input_domain = FAMILY_DOMAINS[domain]
         tasks.append(
             ToyTask(
                 f"toy_{domain}2{mapping}",
                 _SEED_BASE + 100 * domain_index + mapping_index,
                 f"{words} -> its {mapping} recolouring (toyN family)",
-                f"family_{domain}",
+                input_domain,
                 pair=_pair(draw, MAPPINGS[mapping]),
             )
         )
