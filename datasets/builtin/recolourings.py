@@ -5,7 +5,9 @@ target in [0, 1]. Every mapping reads the input through `stretched_channels`, ea
 channel stretched per image as the generator's instance normalisation sees it, so
 what a task asks is a function of the image itself, not of its absolute brightness,
 and a small CNN learns it in a short schedule. Mappings keep most of the input's
-contrast, so a task's target varies well beyond its mean colour.
+contrast, so a task's target varies well beyond its mean colour, and all are per-pixel
+maps but the fixed textures: a 5x5 blur and white outlines from a 3x3 gradient were
+tried and left a 150-step task at 0.66x and 0.87x its mean-colour L1 (photos).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from datasets.builtin import textures
-from datasets.builtin.drawing import luminance_gradient, ramp, shift, stretched_luminance
+from datasets.builtin.drawing import ramp, stretched_luminance
 
 
 def stretched_channels(image: np.ndarray) -> np.ndarray:
@@ -42,18 +44,14 @@ def _palette(*colours):
     return lambda image: ramp(stops, stretched_luminance(image))
 
 
-def blur(image: np.ndarray) -> np.ndarray:
-    """A 5x5 box blur (two 3x3 passes, edges replicated)."""
-    result = stretched_channels(image)
-    for _ in range(2):
-        result = sum(shift(result, rows, cols) for rows in (-1, 0, 1) for cols in (-1, 0, 1)) / 9.0
-    return result
+def solarise(image: np.ndarray) -> np.ndarray:
+    """Each stretched channel folded at its middle: dark and light both go dark."""
+    return 1.0 - np.abs(2.0 * stretched_channels(image) - 1.0)
 
 
-def outline(image: np.ndarray) -> np.ndarray:
-    """White lines where brightness changes (a 3x3 gradient) over the dimmed stretched colours."""
-    line = np.clip(10.0 * luminance_gradient(image) - 0.1, 0.0, 1.0)[..., None]
-    return 0.7 * stretched_channels(image) * (1.0 - line) + line
+def square(image: np.ndarray) -> np.ndarray:
+    """Each stretched channel squared: shadows deepen, highlights stay."""
+    return stretched_channels(image) ** 2
 
 
 def _textured(texture, strength):
@@ -81,8 +79,8 @@ MAPPINGS = {
     "magenta": _palette((0.1, 0.0, 0.15), (0.6, 0.05, 0.5), (1.0, 0.5, 0.9), (1.0, 0.9, 1.0)),
     "sunset": _palette((0.1, 0.05, 0.3), (0.8, 0.2, 0.4), (1.0, 0.6, 0.3), (1.0, 0.95, 0.6)),
     "ocean": _palette((0.0, 0.1, 0.15), (0.0, 0.45, 0.5), (0.3, 0.8, 0.7), (0.85, 1.0, 0.95)),
-    "blur": blur,
-    "outline": outline,
+    "solarise": solarise,
+    "square": square,
     "stripes": _textured(textures.row_quads, 0.3),
     "checks": _textured(lambda: textures.checker(8), 0.3),
     "dots": _textured(textures.foliage_dots, 0.3),

@@ -2,8 +2,8 @@
 
 `--tasks=toyN` is the first N tasks of `FAMILY_TASKS`, so any prefix is a sequence.
 Five input domains (`FAMILY_DOMAINS`) meet 24 recolourings (`recolourings.MAPPINGS`:
-channel permutations, inversions, palettes of brightness, blur, outlines, fixed
-textures), 120 tasks in all, each named `toy_<domain>2<recolouring>`. The list walks
+channel permutations, inversions, palettes of brightness, solarisation, squaring,
+fixed textures), 120 tasks in all, each named `toy_<domain>2<recolouring>`. The list walks
 the domains in turn, each through the recolourings from its own offset, so every
 prefix mixes domains and a domain comes back with a different output every fifth
 task: toyN's first ten tasks ask two outputs of each domain. `toy_conflict10` asks
@@ -98,7 +98,7 @@ FAMILY_TASKS = tuple(task.name for task in TASKS)
 FAMILY_PREFIX = "toy"
 CONFLICT10_TASKS = tuple(
     f"toy_photo2{mapping}"
-    for mapping in ("gbr", "invert", "fire", "ice", "blur", "outline", "stripes", "invert_b", "forest", "checks")
+    for mapping in ("gbr", "invert", "fire", "ice", "solarise", "square", "stripes", "invert_b", "forest", "checks")
 )
 
 
