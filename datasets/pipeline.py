@@ -38,7 +38,8 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 from etils import epath
 
-from datasets import builtin_tasks, pix2pix, user_folders
+from datasets import pix2pix, user_folders
+from datasets.builtin import builder as builtin_builder
 from datasets.errors import DatasetError, unavailable_error
 from datasets.tasks import A_TO_B, Task
 from hyper_lifelong_gan.locks import exclusive
@@ -141,7 +142,7 @@ def _prepare_builder(task: Task, data_dir: str | None) -> tfds.core.DatasetBuild
     if task.source == "cycle_gan":
         return _prepare_cycle_gan(task, data_dir)
     if task.source == "builtin":
-        return builtin_tasks.prepare(task.name, data_dir=data_dir)
+        return builtin_builder.prepare(task.name, data_dir=data_dir)
     return user_folders.prepare(task.dataset, task.layout, data_dir=data_dir)
 
 

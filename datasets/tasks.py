@@ -15,8 +15,8 @@ Sides A and B are named as the data stores them, never as input/output:
   `--direction` convention).
 
 This module imports nothing heavy: `--help` and flag parsing stay instant. The
-builders behind the names live in `pix2pix.py`, `user_folders.py` and
-`builtin_tasks.py`; `pipeline.py` turns a `Task` into a `tf.data.Dataset`.
+builders behind the names live in `pix2pix.py`, `user_folders.py` and the
+`builtin` package; `pipeline.py` turns a `Task` into a `tf.data.Dataset`.
 
 Every data problem raises a subclass of `errors.DatasetError` whose message is one
 sentence saying what is wrong and what to do, so a CLI can print `str(err)` and
@@ -30,13 +30,15 @@ import difflib
 import os
 import re
 
+from datasets.builtin import catalogue as builtin_catalogue
+from datasets.builtin.drawing import NATIVE_SIZE as BUILTIN_SIZE
 from datasets.errors import DatasetError, UnknownTaskError
 from datasets.layout import AB_LAYOUT, PAIRED_LAYOUTS, PIX2PIX_LAYOUT, detect_layout
 
 PAIRED, UNPAIRED = "paired", "unpaired"
 A_TO_B, B_TO_A = "AtoB", "BtoA"
 # Where a task's images come from: the pix2pix authors' archives (pix2pix.py),
-# TFDS' own cycle_gan builder, the locally generated toy tasks (builtin_tasks.py),
+# TFDS' own cycle_gan builder, the locally generated toy tasks (the builtin package),
 # or a folder of the user's (user_folders.py).
 SOURCES = ("pix2pix", "cycle_gan", "builtin", "folder")
 
@@ -153,6 +155,10 @@ Each entry is one of:
   toy_edges2canvas, toy_photo2nightvision: six more paired toy tasks
   toy10           the long built-in sequence, one entry for all ten: the
       four paired toy tasks above, then these six (several share an input)
+  toyN            the first N (1..120) of one fixed list of paired toy
+      tasks: five input domains x 24 recolourings, each task named
+      toy_<domain>2<recolouring>; toy10 is the sequence above, not toyN
+  toy_conflict10  ten recolourings of one input (toyN's photo tasks)
   NAME=/path/to/folder[:AtoB|:BtoA]  your own images (AtoB by default):
       pix2pix layout: train/ and test/ (or val/), each image one pair side
       by side, A left and B right; AtoB = left half -> right half.
@@ -170,32 +176,28 @@ _DIRECTION_SUFFIX = re.compile(r"^(?P<path>.*):(?P<direction>[A-Za-z]to[A-Za-z])
 
 
 def _builtin_tasks() -> dict[str, Task]:
-    # Imported here, not to break a circle (builtin_tasks imports nothing of this
-    # package) but because it pulls in TFDS, which `--help` must not wait for.
-    from datasets import builtin_tasks
-
     # Paired toy tasks have features `input` / `target`, and the pipeline reads
     # `input` as side A; unpaired ones are laid out like cycle_gan/*2photo:
     # A = art (target), B = photo (input).
-    kinds = ((builtin_tasks.TOY10_TASKS, PAIRED, A_TO_B), (builtin_tasks.UNPAIRED_TASKS, UNPAIRED, B_TO_A))
     return {
         name: Task(
             name=name,
-            mode=mode,
+            mode=PAIRED if toy.paired else UNPAIRED,
             source="builtin",
             dataset=f"builtin_tasks/{name}",
-            direction=direction,
-            description=f"{builtin_tasks.DESCRIPTIONS[name]} (built-in toy task)",
-            native_size=builtin_tasks.NATIVE_SIZE,
+            direction=A_TO_B if toy.paired else B_TO_A,
+            description=f"{toy.description} (built-in toy task)",
+            native_size=BUILTIN_SIZE,
         )
-        for names, mode, direction in kinds
-        for name in names
+        for name, toy in builtin_catalogue.TOY_TASKS.items()
     }
 
 
 def task_names() -> list[str]:
-    """Every name `--tasks` accepts without a folder, in the order `--help` lists them."""
-    return list(_REGISTERED_TASKS) + list(_builtin_tasks())
+    """Every name `--tasks` accepts without a folder, in the order `--help` lists them;
+    the tasks of the toyN family are accepted too, but listed only as `toyN`."""
+    family = set(builtin_catalogue.FAMILY_TASKS)
+    return list(_REGISTERED_TASKS) + [name for name in _builtin_tasks() if name not in family]
 
 
 def get_task(name: str) -> Task:
@@ -209,7 +211,8 @@ def get_task(name: str) -> Task:
     close = difflib.get_close_matches(name, valid, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise UnknownTaskError(
-        f"Unknown task {name!r}{hint}; valid tasks are {', '.join(valid)}, or "
+        f"Unknown task {name!r}{hint}; valid tasks are {', '.join(valid)}, the sequences "
+        f"{', '.join(builtin_catalogue.SEQUENCES)} and toyN (N = 1..{len(builtin_catalogue.FAMILY_TASKS)}), or "
         "NAME=/path/to/folder[:AtoB|:BtoA] for a folder of your own images."
     )
 
@@ -275,11 +278,9 @@ def parse_tasks(spec: str) -> list[Task]:
         raise DatasetError(
             "--tasks is empty; name at least one task, e.g. --tasks=facades (see --help)."
         )
-    # A built-in sequence's name (toy10) stands for its tasks, in order.
-    from datasets.builtin_tasks import SEQUENCES
-
-    entries = [name for entry in entries for name in SEQUENCES.get(entry, (entry,))]
-    registered = set(task_names())
+    # A built-in sequence's name (toy10, toyN) stands for its tasks, in order.
+    entries = [name for entry in entries for name in builtin_catalogue.sequence(entry) or (entry,)]
+    registered = set(_REGISTERED_TASKS) | set(builtin_catalogue.TOY_TASKS)
     tasks = []
     for entry in entries:
         task = _folder_task(entry, registered) if "=" in entry else get_task(entry)

@@ -24,7 +24,7 @@ import shutil
 
 import tensorflow as tf
 
-from datasets import builtin_tasks
+from datasets import builtin as builtin_tasks
 from datasets import tasks as task_registry
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.methods import CycleGenerators, get_method

@@ -1,17 +1,19 @@
-"""Tests of the built-in toy task sequences (datasets/builtin_tasks.py)."""
+"""Tests of the built-in toy tasks (the datasets/builtin package)."""
 
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from datasets import builtin_tasks
-from datasets.builtin_tasks import (
+from datasets import builtin as builtin_tasks
+from datasets.builtin import (
     DESCRIPTIONS,
     NATIVE_SIZE,
     PAIRED_TASKS,
     UNPAIRED_TASKS,
+    drawing,
     make_example,
 )
+from datasets.builtin import builder as builtin_builder
 
 IMAGE_SHAPE = (NATIVE_SIZE, NATIVE_SIZE, 3)
 
@@ -49,11 +51,13 @@ def test_constants_name_every_task():
     toy10 = builtin_tasks.TOY10_TASKS
     assert toy10[:4] == PAIRED_TASKS and len(set(toy10)) == len(toy10) == 10
     assert all(name.startswith("toy_") for name in toy10)
-    assert set(DESCRIPTIONS) == set(toy10 + UNPAIRED_TASKS) == set(builtin_tasks.INPUT_DOMAINS)
-    config_names = [config.name for config in builtin_tasks.BuiltinTasks.BUILDER_CONFIGS]
-    assert config_names == list(toy10 + UNPAIRED_TASKS)
-    assert builtin_tasks.BuiltinTasks.name == "builtin_tasks"
-    assert str(builtin_tasks.BuiltinTasks.VERSION) == "1.1.0"
+    every_task = set(toy10 + UNPAIRED_TASKS + builtin_tasks.FAMILY_TASKS)
+    assert set(DESCRIPTIONS) == every_task == set(builtin_tasks.INPUT_DOMAINS) == set(builtin_tasks.TOY_TASKS)
+    config_names = [config.name for config in builtin_builder.BuiltinTasks.BUILDER_CONFIGS]
+    assert sorted(config_names) == sorted(every_task)
+    # The name and version fix where TFDS keeps the data: prepared data stays valid.
+    assert builtin_builder.BuiltinTasks.name == "builtin_tasks"
+    assert str(builtin_builder.BuiltinTasks.VERSION) == "1.1.0"
 
 
 @pytest.mark.parametrize("task_name", PAIRED_TASKS)
@@ -171,7 +175,7 @@ def test_every_task_has_the_split_sizes_of_its_layout():
 # unpaired config keep the suite quick.
 @pytest.mark.parametrize("task_name", ["toy_edges2bags"])
 def test_prepare_paired_task(task_name, data_dir):
-    builder = builtin_tasks.prepare(task_name, data_dir=data_dir)
+    builder = builtin_builder.prepare(task_name, data_dir=data_dir)
     assert builder.info.splits["train"].num_examples == 400
     assert builder.info.splits["test"].num_examples == 100
     assert set(builder.info.features.keys()) == {"input", "target"}
@@ -181,13 +185,13 @@ def test_prepare_paired_task(task_name, data_dir):
         # TFDS may shuffle on write, so look the stored example up by content.
         assert example["target"].tobytes() in generated
     # A second call reuses the prepared files.
-    again = builtin_tasks.prepare(task_name, data_dir=data_dir)
+    again = builtin_builder.prepare(task_name, data_dir=data_dir)
     assert again.data_dir == builder.data_dir
 
 
 @pytest.mark.parametrize("task_name", ["toy_photo2ukiyoe"])
 def test_prepare_unpaired_task_matches_cycle_gan_layout(task_name, data_dir):
-    builder = builtin_tasks.prepare(task_name, data_dir=data_dir)
+    builder = builtin_builder.prepare(task_name, data_dir=data_dir)
     splits = builder.info.splits
     assert set(splits.keys()) == {"trainA", "trainB", "testA", "testB"}
     assert [splits[s].num_examples for s in ("trainA", "trainB", "testA", "testB")] == [
@@ -209,9 +213,9 @@ def test_photo_targets_follow_brightness_relative_to_the_image():
     # The generator's instance norm drops each image's absolute brightness, so the
     # photo renderers map brightness stretched per image: a darker, flatter copy of
     # a photo lands on the same ramp positions.
-    photo = builtin_tasks._to_float(make_example("toy_photo2warm", "train", 0)["input"])
+    photo = drawing.to_float(make_example("toy_photo2warm", "train", 0)["input"])
     np.testing.assert_allclose(
-        builtin_tasks._stretched_luminance(0.7 * photo + 0.1),
-        builtin_tasks._stretched_luminance(photo),
+        drawing.stretched_luminance(0.7 * photo + 0.1),
+        drawing.stretched_luminance(photo),
         atol=0.01,
     )

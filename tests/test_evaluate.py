@@ -12,7 +12,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from datasets import builtin_tasks, pipeline
+from datasets import builtin as builtin_tasks
+from datasets import pipeline
 from datasets import tasks as task_registry
 from hyper_lifelong_gan.config import TrainConfig
 from hyper_lifelong_gan.evaluation import classifier as classifier_lib

@@ -317,7 +317,8 @@ def test_readme_ablation_commands_run_the_papers_experiments():
 
 
 def test_an_epoch_is_a_paired_tasks_pairs_or_an_unpaired_tasks_larger_domain(toy_data_dir):
-    from datasets import builtin_tasks, pipeline
+    from datasets import builtin as builtin_tasks
+    from datasets import pipeline
     from datasets import tasks as task_registry
     from hyper_lifelong_gan.training import trainer
 

@@ -12,7 +12,9 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from datasets import builtin_tasks, pipeline, pix2pix
+from datasets import builtin as builtin_tasks
+from datasets import pipeline, pix2pix
+from datasets.builtin import builder as builtin_builder
 from datasets.errors import DatasetError, DatasetUnavailableError, UnknownTaskError
 from datasets.tasks import TASKS_HELP, get_task, parse_tasks, task_names
 
@@ -192,7 +194,7 @@ def test_toy_task_input_and_target_are_the_stored_ones(name, tmp_path):
             builtin_tasks.UNPAIRED_SPLIT_SIZES, {"trainA": 4, "trainB": 4, "testA": 4, "testB": 4}
         ),
     ):
-        builder = builtin_tasks.prepare(name, str(tmp_path))
+        builder = builtin_builder.prepare(name, str(tmp_path))
     dataset = pipeline.make_dataset(task, "test", size, 4, training=False, data_dir=str(tmp_path))
     inputs, targets = next(iter(dataset))
     if task.paired:

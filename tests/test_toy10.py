@@ -1,4 +1,4 @@
-"""Tests of the long built-in sequence `--tasks=toy10` (datasets/builtin_tasks.py)."""
+"""Tests of the long built-in sequence `--tasks=toy10` (the datasets/builtin package)."""
 
 from unittest import mock
 
@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from test_builtin_tasks import _nearest_centroid_accuracy
 
-from datasets import builtin_tasks, pipeline
+from datasets import builtin as builtin_tasks
+from datasets import pipeline
 from datasets import tasks as task_registry
-from datasets.builtin_tasks import EXTRA_PAIRED_TASKS, INPUT_DOMAINS, NATIVE_SIZE, TOY10_TASKS, make_example
+from datasets.builtin import EXTRA_PAIRED_TASKS, INPUT_DOMAINS, NATIVE_SIZE, TOY10_TASKS, drawing, make_example
+from datasets.builtin import builder as builtin_builder
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.training import trainer
 
@@ -20,10 +22,10 @@ def _domain_input(domain, rng):
     if domain == "photo":
         return builtin_tasks.make_photo(rng)
     if domain == "label_map":
-        return builtin_tasks.STREET_LABEL_COLOURS[builtin_tasks._make_street_layout(rng)]
+        return builtin_tasks.STREET_LABEL_COLOURS[builtin_tasks.make_street_layout(rng)]
     if domain == "edge_map":
-        bag, seams = builtin_tasks._make_bag_shape(rng)
-        edges = (bag & ~builtin_tasks._erode(bag)) | seams
+        bag, seams = builtin_tasks.make_bag_shape(rng)
+        edges = (bag & ~drawing.erode(bag)) | seams
         return np.where(edges[..., None], 0, 255).astype(np.uint8) * np.ones(3, np.uint8)
     raise AssertionError(f"no shared generator for {domain}")
 
@@ -74,7 +76,7 @@ def test_tasks_said_to_share_a_domain_draw_inputs_from_one_generator():
 
 
 def test_tasks_on_one_domain_render_the_same_input_very_differently():
-    street = builtin_tasks._make_street_layout(builtin_tasks.example_rng("toy_labels2night", "train", 0))
+    street = builtin_tasks.make_street_layout(builtin_tasks.example_rng("toy_labels2night", "train", 0))
     night, day = builtin_tasks.render_night(street), builtin_tasks.render_street(street)
     assert np.abs(night.astype(int) - day).mean() > 40
     np.testing.assert_array_equal(
@@ -91,8 +93,8 @@ def test_tasks_on_one_domain_render_the_same_input_very_differently():
                     assert np.abs(targets[first] - targets[second]).mean() > 30, (first, second)
     # Same edge map, other filling.
     bags = [make_example(name, "test", 5) for name in ("toy_edges2bags", "toy_edges2canvas")]
-    bag, _ = builtin_tasks._make_bag_shape(builtin_tasks.example_rng("toy_edges2bags", "test", 5))
-    canvas = builtin_tasks._canvas_example(builtin_tasks.example_rng("toy_edges2bags", "test", 5))
+    bag, _ = builtin_tasks.make_bag_shape(builtin_tasks.example_rng("toy_edges2bags", "test", 5))
+    canvas = builtin_tasks.TOY_TASKS["toy_edges2canvas"].pair(builtin_tasks.example_rng("toy_edges2bags", "test", 5))
     np.testing.assert_array_equal(canvas["input"], bags[0]["input"])
     difference = np.abs(canvas["target"].astype(int) - bags[0]["target"]).mean(-1)
     assert difference[bag].mean() > 60
@@ -129,7 +131,7 @@ def test_toy10_is_accepted_by_the_flags_with_the_toy_sizes():
 def test_a_new_task_goes_through_tfds_and_the_pipeline_in_range(tmp_path):
     task = task_registry.get_task("toy_labels2facade")
     with mock.patch.dict(builtin_tasks.PAIRED_SPLIT_SIZES, {"train": 4, "test": 4}):
-        builtin_tasks.prepare(task.name, str(tmp_path))
+        builtin_builder.prepare(task.name, str(tmp_path))
     inputs, targets = next(
         iter(pipeline.make_dataset(task, "test", 32, 4, training=False, data_dir=str(tmp_path)))
     )

@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 from tensorflow.core.protobuf import trackable_object_graph_pb2
 
-from datasets import builtin_tasks
+from datasets import builtin as builtin_tasks
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan import losses
 from hyper_lifelong_gan.evaluation import classifier as classifier_lib
@@ -114,12 +114,14 @@ def test_cyclegan_losses():
 def test_the_mode_comes_from_the_tasks():
     config, tasks, _ = trainer.prepare_config(config_lib.TrainConfig(mode="unpaired"))
     assert [task.name for task in tasks] == list(builtin_tasks.UNPAIRED_TASKS)
-    assert (config.mode, config.image_size, config.ngf, config.n_blocks, config.batch_size) == ("unpaired", 32, 16, 2, 8)
+    sizes = (config.mode, config.image_size, config.ngf, config.n_blocks, config.batch_size)
+    assert sizes == ("unpaired", 32, 16, 2, 8)
     config, _, _ = trainer.prepare_config(config_lib.TrainConfig(tasks="toy_photo2monet,toy_photo2ukiyoe"))
     assert config.mode == "unpaired"
     config, _, _ = trainer.prepare_config(config_lib.TrainConfig())
     assert config.mode == "paired"
-    with pytest.raises(config_lib.InvalidConfig, match=r"mixes paired tasks \(toy_photo2warm\) and unpaired tasks \(toy_photo2monet\)"):
+    mixed = r"mixes paired tasks \(toy_photo2warm\) and unpaired tasks \(toy_photo2monet\)"
+    with pytest.raises(config_lib.InvalidConfig, match=mixed):
         trainer.prepare_config(config_lib.TrainConfig(tasks="toy_photo2warm,toy_photo2monet"))
     with pytest.raises(config_lib.InvalidConfig, match="--mode=paired does not fit"):
         trainer.prepare_config(config_lib.TrainConfig(tasks="monet,ukiyoe", mode="paired"))

@@ -83,7 +83,7 @@ def with_defaults(config):
     """`config` with the comparison's default length where the user gave none."""
     if config.steps_per_task is not None or config.epochs_per_task is not None:
         return config
-    from datasets import builtin_tasks
+    from datasets import builtin as builtin_tasks
     from datasets import tasks as task_registry
 
     names = config.tasks.split(",") if config.tasks else list(builtin_tasks.PAIRED_TASKS)

@@ -1,0 +1,87 @@
+"""The output mappings of the `toyN` family: ways to recolour one input image.
+
+Each mapping takes a float input image in [0, 1] ([64, 64, 3]) and returns its
+target in [0, 1]. Every mapping reads the input through `stretched_channels`, each
+channel stretched per image as the generator's instance normalisation sees it, so
+what a task asks is a function of the image itself, not of its absolute brightness,
+and a small CNN learns it in a short schedule. Mappings keep most of the input's
+contrast, so a task's target varies well beyond its mean colour, and all are per-pixel
+maps but the fixed textures: a 5x5 blur and white outlines from a 3x3 gradient were
+tried and left a 150-step task at 0.66x and 0.87x its mean-colour L1 (photos).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from datasets.builtin import textures
+from datasets.builtin.drawing import ramp, stretched_luminance
+
+
+def stretched_channels(image: np.ndarray) -> np.ndarray:
+    """Each channel stretched per image: its mean to 0.5, +-2 standard deviations to 0..1."""
+    mean = image.mean(axis=(0, 1))
+    return np.clip(0.5 + (image - mean) / (4.0 * image.std(axis=(0, 1)) + 1e-3), 0.0, 1.0)
+
+
+def _permute(order: str):
+    channels = ["rgb".index(letter) for letter in order]
+    return lambda image: stretched_channels(image)[..., channels]
+
+
+def _invert(channels: str):
+    flip = np.array([letter in channels for letter in "rgb"])
+    return lambda image: np.where(flip, 1.0 - stretched_channels(image), stretched_channels(image))
+
+
+def _invert_permuted(order: str):
+    permute = _permute(order)
+    return lambda image: 1.0 - permute(image)
+
+
+def _palette(*colours):
+    stops = np.array(colours, dtype=np.float32)
+    return lambda image: ramp(stops, stretched_luminance(image))
+
+
+def solarise(image: np.ndarray) -> np.ndarray:
+    """Each stretched channel folded at its middle: dark and light both go dark."""
+    return 1.0 - np.abs(2.0 * stretched_channels(image) - 1.0)
+
+
+def square(image: np.ndarray) -> np.ndarray:
+    """Each stretched channel squared: shadows deepen, highlights stay."""
+    return stretched_channels(image) ** 2
+
+
+def _textured(texture, strength):
+    return lambda image: stretched_channels(image) * (1.0 - strength * texture()[..., None])
+
+
+# name -> mapping, in the order the family walks them.
+MAPPINGS = {
+    "gbr": _permute("gbr"),
+    "brg": _permute("brg"),
+    "rbg": _permute("rbg"),
+    "bgr": _permute("bgr"),
+    "grb": _permute("grb"),
+    "invert": _invert("rgb"),
+    "invert_r": _invert("r"),
+    "invert_g": _invert("g"),
+    "invert_b": _invert("b"),
+    "invert_gbr": _invert_permuted("gbr"),
+    "invert_brg": _invert_permuted("brg"),
+    "fire": _palette((0.05, 0.0, 0.0), (0.7, 0.1, 0.0), (1.0, 0.6, 0.0), (1.0, 1.0, 0.7)),
+    "ice": _palette((0.0, 0.05, 0.2), (0.1, 0.4, 0.8), (0.6, 0.9, 1.0), (0.95, 1.0, 1.0)),
+    "forest": _palette((0.02, 0.1, 0.02), (0.15, 0.45, 0.1), (0.6, 0.8, 0.3), (0.95, 0.95, 0.7)),
+    "sepia": _palette((0.15, 0.08, 0.03), (0.5, 0.35, 0.2), (0.85, 0.72, 0.5), (1.0, 0.96, 0.86)),
+    "grey": _palette((0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
+    "magenta": _palette((0.1, 0.0, 0.15), (0.6, 0.05, 0.5), (1.0, 0.5, 0.9), (1.0, 0.9, 1.0)),
+    "sunset": _palette((0.1, 0.05, 0.3), (0.8, 0.2, 0.4), (1.0, 0.6, 0.3), (1.0, 0.95, 0.6)),
+    "ocean": _palette((0.0, 0.1, 0.15), (0.0, 0.45, 0.5), (0.3, 0.8, 0.7), (0.85, 1.0, 0.95)),
+    "solarise": solarise,
+    "square": square,
+    "stripes": _textured(textures.row_quads, 0.3),
+    "checks": _textured(lambda: textures.checker(8), 0.3),
+    "dots": _textured(textures.foliage_dots, 0.3),
+}
