@@ -79,7 +79,8 @@ def test_the_settings_are_printed_at_the_start(run):
     head = log.splitlines()[:5]
     assert head[0] == f"Run: hyper_lifelong_gan on 2 paired task(s): {', '.join(TASKS)}"
     assert head[1].strip() == "model: 32x32 images, generator ngf 4, 1 residual blocks, K 7; PatchGAN ndf 8 (per_task)"
-    assert head[2].strip().startswith(f"steps: {STEPS} per task ({2 * STEPS} in all), batch 2 (2 per replica on 1 replica(s)")
+    assert head[2].strip().startswith(
+        f"steps: {STEPS} per task ({2 * STEPS} in all), batch 2 (2 per replica on 1 replica(s)")
     assert head[3].strip() == (
         "learning rate 0.0002, decaying linearly to zero over the last 50% of each task; "
         "precision float32, XLA on, seed 0"
@@ -96,9 +97,9 @@ def test_eta_expects_each_earlier_task_to_add_distillation_cost():
     # Once a second task is measured, the line goes through the measurements.
     model.observe(1, seconds=8.0, steps=10)  # 0.8 s a step: each earlier task adds 0.3 s
     assert model.seconds_per_step(3) == pytest.approx(0.5 + 3 * 0.3)
-    # Sampled distillation (K=1) at half the side: every later task adds one pass of
+    # Sampled distillation (one pass) at half the side: every later task adds one pass of
     # a quarter of the area, so the cost stops growing after task 2.
-    sampled = StepCostModel(distills=True, extra_pass_ratio=1.0, tasks_per_step=1, distill_area=0.25)
+    sampled = StepCostModel(distills=True, extra_pass_ratio=1.0, passes=1, distill_area=0.25)
     sampled.observe(0, seconds=4.0, steps=10)  # 0.4 s a step
     assert sampled.seconds_per_step(1) == pytest.approx(0.4 * 1.25)
     assert sampled.seconds_per_step(9) == pytest.approx(0.4 * 1.25)

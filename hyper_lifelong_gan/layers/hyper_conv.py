@@ -226,8 +226,8 @@ class HyperConv2D(_HyperKernel):
     Call arguments:
         inputs: a 4D tensor, channels last.
         task: the index of the task: a Python int, a scalar integer tensor (its
-            H_i and C_i are gathered from their stack), or a group of tasks run
-            at once (see `task_selection`).
+            H_i and C_i are gathered from their stack), or runs of the batch
+            with a task each (see `task_selection`).
         z: the noise vector, shape (z_dim,); the same z must be given to the teacher
             and the student during distillation.
 

@@ -8,7 +8,9 @@ the distillation term of eq. 10); `PairedTaskStep` (pix2pix) is here, and
 import keras
 import tensorflow as tf
 
+from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan import losses
+from hyper_lifelong_gan.training import distillation_schedule
 
 LOSS_NAMES = ("g_total", "g_adversarial", "g_l1", "distillation", "d_loss")
 
@@ -19,19 +21,17 @@ class TaskStep:
     noise_seed)` returning the losses summed over replicas) from their replica
     functions; `compile` wraps a replica function in XLA when asked.
 
-    Distillation (eq. 10): with `config.distill_tasks_per_step` = 0 every earlier
-    task is distilled in every step, exactly as the paper does. With K >= 1, the
-    step does K passes' worth of distillation: the batch's K x batch (pass, image)
-    slots are cut into runs (`config.distill_spread` per pass, 1 = a run is the
-    whole batch; `losses.spread_plan`), each run distils a distinct earlier task
-    drawn inside the compiled step, in random cycles that cover every earlier task
-    (`losses.cycled_tasks`; from the step's noise seed, so a resumed run draws the
-    same), and the sum is scaled by (t - 1) / K, an unbiased estimate of the full
-    sum. The drawn tasks reach the layers as an index tensor, so a draw never
-    retraces.
-    `config.distill_scale` < 1 distils on images resized to that share of their
-    side; `config.distill_batched` runs the distilled tasks as one grouped
-    computation instead of one pass per task.
+    Distillation (eq. 10): with `config.distillation` "exact" every earlier task is
+    distilled in every step, exactly as the paper does. With "sampled", the step
+    spends `config.distill_passes` passes on distillation: the batch's passes x
+    batch (pass, image) slots are cut into runs (`config.distill_runs` per pass,
+    1 = a run is the whole batch; `distillation_schedule.runs_plan`), each run
+    distils a distinct earlier task drawn inside the compiled step, in random
+    cycles that cover every earlier task (`distillation_schedule.cycled_tasks`;
+    from the step's noise seed, so a resumed run draws the same), and the sum is
+    scaled by (t - 1) / passes, an unbiased estimate of the full sum. The drawn
+    tasks reach the layers as an index tensor, so a draw never retraces.
+    `config.distill_scale` < 1 distils on images resized to that share of their side.
 
     Args:
         method: the `ContinualMethod` (decides whether to distil).
@@ -82,27 +82,28 @@ class TaskStep:
         """The distillation term per example for the earlier tasks this step
         distils, on `images` (x_d); see the class docstring."""
         config = self.config
-        earlier, passes = len(self.distill_tasks), config.distill_tasks_per_step
+        earlier = len(self.distill_tasks)
+        passes = config.distill_passes if config.distillation in config_lib.SAMPLED_DISTILLATION else 0
         images = losses.resize_for_distillation(images, config.distill_scale)
-        if 0 < passes < earlier and not config.distill_batched:
+        if 0 < passes < earlier:
             # Runs of whole batches are alike on every replica; shorter ones need to know
             # which part of the global batch this replica holds.
-            replica = self._replica_id() if config.distill_spread > 1 else 0
-            runs, plan = losses.spread_plan(earlier, passes, self.global_batch_size, config.distill_spread,
-                                            replica, self.strategy.num_replicas_in_sync)
-            tasks = losses.cycled_tasks(earlier, runs, seed)
-            term = losses.spread_distillation_loss(teacher, student, images, tasks, plan, z)
+            replica = self._replica_id() if config.distill_runs > 1 else 0
+            count, plan = distillation_schedule.runs_plan(earlier, passes, self.global_batch_size,
+                                                          config.distill_runs, replica,
+                                                          self.strategy.num_replicas_in_sync)
+            tasks = distillation_schedule.cycled_tasks(earlier, count, seed)
+            term = losses.runs_distillation_loss(teacher, student, images, tasks, plan, z)
             return (earlier / passes) * term
-        tasks, weight = losses.draw_distillation_tasks(earlier, passes, seed)
-        term = losses.distillation_loss(teacher, student, images, tasks, z, batched=config.distill_batched)
-        return term if weight == 1 else weight * term
+        return losses.distillation_loss(teacher, student, images, list(range(earlier)), z)
 
     @staticmethod
     def _replica_id():
         """This replica's index among all replicas, known while tracing."""
         replica = tf.get_static_value(tf.distribute.get_replica_context().replica_id_in_sync_group)
         if replica is None:
-            raise ValueError("--distill_spread above 1 needs a strategy whose replica index is known while tracing; pass --distill_spread=1.")
+            raise ValueError("--distill_runs above 1 needs a strategy whose replica index is known while tracing; "
+                             "pass --distill_runs=1.")
         return int(replica)
 
     @staticmethod

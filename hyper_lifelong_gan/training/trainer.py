@@ -340,13 +340,15 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
     summaries.write_hparams(writer, config)
     samples = summaries.SampleGrids(tasks, config)
     cost_model = StepCostModel(
-        distills=method.distills, tasks_per_step=config.distill_tasks_per_step,
+        distills=method.distills,
+        passes=config.distill_passes if config.distillation in config_lib.SAMPLED_DISTILLATION else 0,
         distill_area=config.distill_scale**2,
     )
     print(settings_text(config, tasks, method, strategy, policy, mode.jit_compile, lengths),
           file=log_stream, flush=True)
     if distributed.is_multi_worker(strategy):
-        role = "the chief: writes the run" if files.chief else f"writes nothing to the workdir (scratch: {files.scratch})"
+        role = ("the chief: writes the run" if files.chief
+                else f"writes nothing to the workdir (scratch: {files.scratch})")
         workers = strategy.num_replicas_in_sync // len(strategy.extended.worker_devices)
         print(f"  worker {distributed.worker_label(strategy)} of {workers}, {role}",
               file=log_stream, flush=True)
@@ -622,15 +624,19 @@ def settings_text(config, tasks, method, strategy, policy, jit_compile, lengths)
     schedule = "" if config.lr_schedule == "constant" else (
         f", decaying linearly to zero over the last {config.decay_fraction:.0%} of each task"
     )
+    logdir = os.path.dirname(os.path.normpath(config.workdir)) or "."
     return "\n".join([
         f"Run: {method.name} on {len(tasks)} {config.mode} task(s): {', '.join(task.name for task in tasks)}",
         f"  model: {config.image_size}x{config.image_size} images, generator ngf {config.ngf}, "
         f"{config.n_blocks} residual blocks, K {config.K}; PatchGAN ndf {config.ndf} ({config.discriminator})",
         f"  steps: {per_task} per task ({sum(lengths)} in all), batch {config.batch_size} "
         f"({config.batch_size // replicas} per replica on {replicas} replica(s): {devices})",
-        f"  learning rate {config.learning_rate:g}{schedule}; precision {policy}, XLA {'on' if jit_compile else 'off'}, seed {config.seed}",
-        f"  writes to {config.workdir} (TensorBoard: tensorboard --logdir {os.path.dirname(os.path.normpath(config.workdir)) or '.'})",
+        f"  learning rate {config.learning_rate:g}{schedule}; precision {policy}, "
+        f"XLA {'on' if jit_compile else 'off'}, seed {config.seed}",
+        f"  writes to {config.workdir} (TensorBoard: tensorboard --logdir {logdir})",
     ])
 
 
-__all__ = ["ConfigMismatch", "NonFiniteLoss", "prepare_config", "prepare_data", "train", "print_tables", "format_duration"]
+__all__ = [
+    "ConfigMismatch", "NonFiniteLoss", "prepare_config", "prepare_data", "train", "print_tables", "format_duration",
+]
