@@ -89,7 +89,9 @@ class TrainConfig:
         "sequences (this project's): --distill_passes passes a step, each cut into up to --distill_runs runs of "
         "images distilling a drawn earlier task each, in random cycles that cover every earlier task, the sum scaled "
         "to an unbiased estimate of eq. 10 (on the 10 built-in tasks, 2 passes with 4 runs forgot 0.74x what exact "
-        "did)."
+        "did); filters = no output distillation, instead every earlier task's generated filters held at the step's z "
+        "(hyper layers; after von Oswald et al. 2020; --filter_distill_weight), every step, at a cost that does not "
+        "grow with the images; sampled_filters = sampled and filters together (this project's options)."
     ))
     distill_passes: int = _field(2, (
         "With --distillation=sampled: teacher and student passes over the batch a step spends on earlier tasks (the "
@@ -100,6 +102,11 @@ class TrainConfig:
         " earlier task, so a step reaches up to passes x runs earlier tasks (at most t-1) for the work of the passes "
         "plus a small cost per run; 1 = each drawn task sees the whole batch. More runs forget less and cost a little"
         " more."
+    ))
+    filter_distill_weight: float = _field(100.0, (
+        "With --distillation=filters or sampled_filters: weight of the filter term (the relative squared change of "
+        "each earlier task's filters, averaged over layers, summed over tasks) beside one task's output L1, both "
+        "under --beta (this project's choice, not tuned)."
     ))
     distill_scale: float = _field(1.0, (
         "Side of the distillation images relative to the training images, 1/n for a whole n (1 = the paper's; 0.5 "
@@ -231,7 +238,7 @@ STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
 CHOICES = {
     "mode": ("auto", "paired", "unpaired"),
     "distill_input": ("swap", "unswap", "noise"),
-    "distillation": ("exact", "sampled"),
+    "distillation": ("exact", "sampled", "filters", "sampled_filters"),
     "jit_compile": ("auto", "true", "false"),
     "jitter": ("auto", "true", "false"),
     "lr_schedule": LR_SCHEDULES,
@@ -404,6 +411,7 @@ FLAG_RULES = {
     "beta": NON_NEGATIVE_NUMBER,
     "distill_passes": POSITIVE_INT,
     "distill_runs": POSITIVE_INT,
+    "filter_distill_weight": NON_NEGATIVE_NUMBER,
     "distill_scale": Rule(lambda value: value == value and 0 < value <= 1, "a number in (0, 1]"),
     "l1_weight": NON_NEGATIVE_NUMBER,
     "learning_rate": POSITIVE_NUMBER,
@@ -444,8 +452,10 @@ def flag_problem(values, rules):
     return None
 
 
-# The --distillation choices that draw earlier tasks (and read --distill_passes and --distill_runs).
-SAMPLED_DISTILLATION = ("sampled",)
+# The --distillation choices that draw earlier tasks (and read --distill_passes and
+# --distill_runs), and those that hold the earlier tasks' filters (--filter_distill_weight).
+SAMPLED_DISTILLATION = ("sampled", "sampled_filters")
+FILTER_DISTILLATION = ("filters", "sampled_filters")
 
 
 def _changed(config, name):
@@ -454,7 +464,8 @@ def _changed(config, name):
 
 def check_distillation(config):
     """Refuses tuning fields of a --distillation choice that does not use them."""
-    for name, choices in [(name, SAMPLED_DISTILLATION) for name in ("distill_passes", "distill_runs")]:
+    tuned = [(name, SAMPLED_DISTILLATION) for name in ("distill_passes", "distill_runs")]
+    for name, choices in tuned + [("filter_distill_weight", FILTER_DISTILLATION)]:
         if config.distillation not in choices and _changed(config, name):
             raise InvalidConfig(
                 f"--{name} tunes --distillation={' or '.join(choices)}, not --distillation={config.distillation}; "
