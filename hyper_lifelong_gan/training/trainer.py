@@ -340,7 +340,8 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
     summaries.write_hparams(writer, config)
     samples = summaries.SampleGrids(tasks, config)
     cost_model = StepCostModel(
-        distills=method.distills,
+        # The filter term alone adds no pass over the images: its step costs the same at every task.
+        distills=method.distills and config.distillation != "filters",
         passes=config.distill_passes if config.distillation in config_lib.SAMPLED_DISTILLATION else 0,
         distill_area=config.distill_scale**2,
     )
