@@ -3,7 +3,7 @@
     python benchmarks/distill_runs.py                 # 64 px, ngf 32, 6 blocks, batch 8
     python benchmarks/distill_runs.py --jit_compile   # the same under XLA
 
-With `--distill_spread=R` a pass of sampled distillation cuts its batch into R runs,
+With `--distill_runs=R` a pass of sampled distillation cuts its batch into R runs,
 each distilling its own earlier task (`layers.task_selection.TaskRuns`). A run then
 needs its own filters in every convolution, and each convolution runs once per run
 on that run's share of the batch; everything else (instance norm with each image's

@@ -1,14 +1,14 @@
 """Forgetting on the long built-in sequence: exact against sampled distillation, over seeds.
 
-    python benchmarks/toy10_forgetting.py      # exact, K=1 with 4 runs, K=2 with 4 runs, SFT; seeds 0, 1
-    python benchmarks/toy10_forgetting.py --settings=exact,k1,k1_runs8 --seeds=0,1,2,3,4
+    python benchmarks/toy10_forgetting.py      # exact, 1 pass with 4 runs, 2 passes with 4 runs, SFT; seeds 0, 1
+    python benchmarks/toy10_forgetting.py --settings=exact,passes1,passes1_runs8 --seeds=0,1,2,3,4
 
 Each (setting, seed) trains `--tasks=toy10` with the trainer's defaults (32 px, 400
 steps a task) in OUT_DIR/<setting>/seed_<s>, two at a time on a CPU with two or more
 cores. Running the command again resumes unfinished runs and skips finished ones, so
 the table can be rebuilt at no cost, with more seeds or settings added. A setting is
 `exact` (eq. 10, every earlier task in every step), `sft` (no distillation:
-fine-tuning) or a name from benchmarks/distill_variants.py (k1, k1_runs4, k2_runs4, ...).
+fine-tuning) or a name from benchmarks/distill_variants.py (sampled, passes1, passes1_runs4, ...).
 
 Per run, from its test L1 matrix (M[i][j]: L1 of task j after learning task i, 10 tasks):
 
@@ -37,7 +37,7 @@ from benchmarks.distill_variants import DISTILL_VARIANTS  # noqa: E402
 from hyper_lifelong_gan import config as config_lib  # noqa: E402
 
 SEQUENCE = "toy10"
-DEFAULT_SETTINGS = "exact,k1_runs4,k2_runs4,sft"
+DEFAULT_SETTINGS = "exact,passes1_runs4,passes2_runs4,sft"
 SETTINGS = {
     "exact": ("exact (eq. 10)", {}),
     **DISTILL_VARIANTS,

@@ -7,10 +7,9 @@ Three tables:
 
 1. Distillation: the hyper step at task 1, 2, 4 and 10 (task t distils t - 1
    earlier tasks) with exact distillation (eq. 10, every earlier task in every
-   step; also --distill_batched) and with sampled distillation
-   (--distill_tasks_per_step=1, one task on the whole batch or, with
-   --distill_spread=4, four tasks on runs of its images; alone and with
-   --distill_scale=0.5), each
+   step) and with sampled distillation (--distillation=sampled with
+   --distill_passes=1: one task on the whole batch or, with --distill_runs=4,
+   four tasks on runs of its images; alone and with --distill_scale=0.5), each
    relative to task 1, with each case's peak memory. A variant is skipped, with
    a note, where TrainConfig has no such field.
 2. Against plain Keras: the project's conventional (--method=full) and hyper
@@ -73,13 +72,13 @@ flags.DEFINE_integer("rounds", 10, "Rounds; a case's time is its median round.")
 flags.DEFINE_integer("warmup", 2, "Untimed steps per case before the first round.")
 flags.DEFINE_list("tables", "distill,plain,overhead", "Which tables: distill, plain, overhead.")
 flags.DEFINE_list("distill_tasks", ["1", "2", "4", "10"], "Task numbers (1-based) of the distillation table.")
-flags.DEFINE_list("distill_variants", ["k1", "k1_half", "k1_runs4", "k1_runs4_half"],
-                  "Variants beside exact in the distillation table: any of batched (--distill_batched), "
-                  "k1 (--distill_tasks_per_step=1: one task on the whole batch), k1_half (and "
-                  "--distill_scale=0.5), k1_runs2, k1_runs4, k1_runs8 (K=1 with --distill_spread=2, 4, 8: "
-                  "that many runs of images, each its own task), k1_runs4_half (and --distill_scale=0.5), "
-                  "k2, k2_runs4 (--distill_tasks_per_step=2, alone and with --distill_spread=4); "
-                  "batched is left out by default: at task 10 on this CPU it ran many times slower than exact.")
+flags.DEFINE_list("distill_variants", ["passes1", "passes1_half", "passes1_runs4", "passes1_runs4_half"],
+                  "Variants beside exact in the distillation table (--distillation=sampled with): "
+                  "passes1 (--distill_passes=1 --distill_runs=1: one task on the whole batch), passes1_half (and "
+                  "--distill_scale=0.5), passes1_runs2, passes1_runs4, passes1_runs8 (one pass with "
+                  "--distill_runs=2, 4, 8: that many runs of images, each its own task), passes1_runs4_half (and "
+                  "--distill_scale=0.5), passes2, passes2_runs4 (--distill_passes=2, alone and with "
+                  "--distill_runs=4), sampled (the defaults: 2 passes, 4 runs).")
 flags.DEFINE_string("jit_compile", "auto", "XLA for every case but the XLA ones: auto (on GPU only), true, false.")
 flags.DEFINE_bool("memory", True, "Measure each case's peak memory in a fresh subprocess.")
 flags.DEFINE_string("case", "", "Internal: run this one case and print its memory as JSON.")
@@ -413,7 +412,8 @@ def memory_of_case(spec):
 def memory_in_subprocess(name):
     argv = [sys.executable, os.path.abspath(__file__), f"--case={name}", "--nomemory",
             f"--tables={','.join(FLAGS.tables)}", f"--jit_compile={FLAGS.jit_compile}",
-            f"--distill_tasks={','.join(FLAGS.distill_tasks)}", f"--distill_variants={','.join(FLAGS.distill_variants)}"]
+            f"--distill_tasks={','.join(FLAGS.distill_tasks)}",
+            f"--distill_variants={','.join(FLAGS.distill_variants)}"]
     argv += [f"--{key}={value}" for key, value in sizes().items()]
     result = subprocess.run(argv, capture_output=True, text=True)
     for line in reversed(result.stdout.splitlines()):
@@ -435,7 +435,8 @@ def print_table(title, rows, seconds, medians, memory, reference):
         peak = f"{mem['peak']:13.0f}" if mem else f"{'-':>13s}"
         growth = f"{mem['growth']:11.0f}" if mem else f"{'-':>11s}"
         cost = medians[name] / medians[reference]
-        print(f"  {name:40s} {medians[name]:7.3f} {seconds[name]:7.3f} {FLAGS.batch_size / medians[name]:7.1f} {cost:5.2f}x "
+        print(f"  {name:40s} {medians[name]:7.3f} {seconds[name]:7.3f} "
+              f"{FLAGS.batch_size / medians[name]:7.1f} {cost:5.2f}x "
               f"{1 / cost:5.2f}x {peak} {growth}")
 
 
@@ -479,8 +480,8 @@ def main(argv):
         print_table("", ["plain Keras, hyper convs", "hyper task 1, exact"], seconds, medians, memory,
                     "plain Keras, hyper convs")
     if "overhead" in FLAGS.tables:
-        rows = [name for name in specs if name.startswith(("plain +", "project G and D", "...", "plain Keras, conventional, XLA",
-                                                             "project, conventional, XLA"))]
+        rows = [name for name in specs if name.startswith((
+            "plain +", "project G and D", "...", "plain Keras, conventional, XLA", "project, conventional, XLA"))]
         print_table("Where the difference goes: one project choice at a time in the plain step",
                     ["plain Keras, conventional", *rows, "project, conventional (full)"], seconds, medians, memory,
                     "plain Keras, conventional")

@@ -22,43 +22,139 @@ def _field(default, help_text):
 @dataclass
 class TrainConfig:
     tasks: str = _field("", "Comma-separated task sequence, in training order; empty means the built-in toy sequence.")
-    mode: str = _field("auto", "Kind of tasks: auto (what --tasks are), paired (pix2pix) or unpaired (CycleGAN); with no --tasks, unpaired picks the built-in unpaired sequence (toy_photo2monet,toy_photo2ukiyoe) and auto the built-in paired one.")
+    mode: str = _field("auto", (
+        "Kind of tasks: auto (what --tasks are), paired (pix2pix) or unpaired (CycleGAN); with no --tasks, unpaired "
+        "picks the built-in unpaired sequence (toy_photo2monet,toy_photo2ukiyoe) and auto the built-in paired one."
+    ))
     method: str = _field("hyper_lifelong_gan", "Continual-learning method.")
-    workdir: str = _field("", "Where checkpoints, TensorBoard logs and results.json go; empty means runs/<method>. Running the same command again resumes from it.")
-    steps_per_task: str = _field(None, "Training steps per task: one value for every task, or one per task, comma-separated (toy sequence: 400; real datasets: 20000, this project's choice: the paper does not state its schedule). Give this or --epochs_per_task.")
+    workdir: str = _field("", (
+        "Where checkpoints, TensorBoard logs and results.json go; empty means runs/<method>. Running the same command"
+        " again resumes from it."
+    ))
+    steps_per_task: str = _field(None, (
+        "Training steps per task: one value for every task, or one per task, comma-separated (toy sequence: 400; real"
+        " datasets: 20000, this project's choice: the paper does not state its schedule). Give this or "
+        "--epochs_per_task."
+    ))
     # --- Training schedule: per-task length, learning-rate decay, discriminator.
-    epochs_per_task: str = _field(None, "Train each task this many passes over its training set instead of --steps_per_task: one value for every task, or one per task, comma-separated (pix2pix: 200 epochs, facades; CycleGAN: 200). An epoch is ceil(examples / batch_size) steps; an unpaired task's examples are its larger domain, as in CycleGAN.")
-    lr_schedule: str = _field(None, "Learning rate over a task: constant, or linear_decay (pix2pix/CycleGAN: constant, then linearly towards zero over the last --decay_fraction of the task's steps); restarts with every task and resumes mid-decay. Default: linear_decay for the toy sequence (this project's choice: a task's last steps settle instead of leaving a noisy snapshot, which keeps the toy runs' forgetting small), constant for real datasets (this project's choice; the paper does not state its schedule).")
-    decay_fraction: float = _field(0.5, "With --lr_schedule=linear_decay, the share of each task's steps over which the rate decays (pix2pix/CycleGAN: 0.5, 100 of 200 epochs).")
-    discriminator: str = _field("per_task", "per_task: a fresh PatchGAN (and its optimizer) for every task (this project's default; the paper does not say); shared: one discriminator carried from task to task (its weights; its optimizer starts fresh per task).")
-    batch_size: int = _field(None, "Global batch size, split over the replicas (toy: 8; real: 16, this project's choice: the paper does not state it; pix2pix used 1, and 4 for edges2handbags; CycleGAN 1).")
-    image_size: int = _field(None, "Images are resized to image_size x image_size (toy: 32; real: 128, the paper's size); a multiple of 4, at least 24.")
-    ngf: int = _field(None, "Filters of the generator's first layer (toy: 16; real: 64, CycleGAN's ResNet generator; the paper's Table 5 parameter counts imply it).")
+    epochs_per_task: str = _field(None, (
+        "Train each task this many passes over its training set instead of --steps_per_task: one value for every "
+        "task, or one per task, comma-separated (pix2pix: 200 epochs, facades; CycleGAN: 200). An epoch is "
+        "ceil(examples / batch_size) steps; an unpaired task's examples are its larger domain, as in CycleGAN."
+    ))
+    lr_schedule: str = _field(None, (
+        "Learning rate over a task: constant, or linear_decay (pix2pix/CycleGAN: constant, then linearly towards zero"
+        " over the last --decay_fraction of the task's steps); restarts with every task and resumes mid-decay. "
+        "Default: linear_decay for the toy sequence (this project's choice: a task's last steps settle instead of "
+        "leaving a noisy snapshot, which keeps the toy runs' forgetting small), constant for real datasets (this "
+        "project's choice; the paper does not state its schedule)."
+    ))
+    decay_fraction: float = _field(0.5, (
+        "With --lr_schedule=linear_decay, the share of each task's steps over which the rate decays "
+        "(pix2pix/CycleGAN: 0.5, 100 of 200 epochs)."
+    ))
+    discriminator: str = _field("per_task", (
+        "per_task: a fresh PatchGAN (and its optimizer) for every task (this project's default; the paper does not "
+        "say); shared: one discriminator carried from task to task (its weights; its optimizer starts fresh per "
+        "task)."
+    ))
+    batch_size: int = _field(None, (
+        "Global batch size, split over the replicas (toy: 8; real: 16, this project's choice: the paper does not "
+        "state it; pix2pix used 1, and 4 for edges2handbags; CycleGAN 1)."
+    ))
+    image_size: int = _field(None, (
+        "Images are resized to image_size x image_size (toy: 32; real: 128, the paper's size); a multiple of 4, at "
+        "least 24."
+    ))
+    ngf: int = _field(None, (
+        "Filters of the generator's first layer (toy: 16; real: 64, CycleGAN's ResNet generator; the paper's Table 5 "
+        "parameter counts imply it)."
+    ))
     n_blocks: int = _field(None, "Residual blocks of the generator (toy: 2; real: 6, the paper's).")
-    ndf: int = _field(None, "Filters of the PatchGAN discriminator's first layer (toy: 16; real: 64, pix2pix/CycleGAN's 70x70 PatchGAN; the paper does not describe its discriminator).")
+    ndf: int = _field(None, (
+        "Filters of the PatchGAN discriminator's first layer (toy: 16; real: 64, pix2pix/CycleGAN's 70x70 PatchGAN; "
+        "the paper does not describe its discriminator)."
+    ))
     K: int = _field(7, "Number of base filters per layer (paper Table 1: 3, 5, 7; 7 is best).")
     z_dim: int = _field(64, "Length of the noise vector z the filter generators take (paper: 64).")
     hidden_units: int = _field(64, "Hidden size of each filter generator MLP (paper: 64).")
     beta: float = _field(100.0, "Weight of the distillation loss (paper: 100).")
-    l1_weight: float = _field(100.0, "Weight of the pix2pix L1 term (pix2pix: 100; the paper uses 'the exact loss used in Pix2Pix' without its weight).")
-    distill_tasks_per_step: int = _field(0, "Earlier tasks distilled per step: 0 = every earlier task in every step, eq. 10 exactly (the paper's); K >= 1 = K passes' worth each step: K distinct earlier tasks on the whole batch (or more, each on a share of it: --distill_spread), drawn in random cycles that cover every earlier task, their sum scaled by (t-1)/K (an unbiased estimate of eq. 10), so a step's cost stops growing with the number of tasks learned (this project's option).")
-    distill_spread: int = _field(1, "With --distill_tasks_per_step=K >= 1: cut each distillation pass's batch into up to this many runs of images, each run distilling its own drawn earlier task, so a step distils up to K x this many earlier tasks (at most t-1), each on a share of the batch, for the work of K passes plus a cost per run (this project's option). 1 = each drawn task sees the whole batch; up to the batch size, more runs forget less and cost more (README 'Many tasks').")
-    distill_scale: float = _field(1.0, "Side of the distillation images relative to the training images, 1/n for a whole n (1 = the paper's; 0.5 distils on 2x2 averages, about a quarter of the cost; this project's option). image_size * distill_scale must be a multiple of 4.")
-    distill_batched: bool = _field(False, "Run the distilled tasks' teacher and student passes as one grouped computation (tasks side by side on the channel axis) instead of one pass per task; the same numbers up to float rounding, but slower wherever it was measured (a 2-core CPU and an H200: docs/performance.md), hence off by default.")
-    distill_input: str = _field("swap", "Input of the distillation term (paper Table 2): swap = real target B_t, unswap = conditional image A_t, noise = uniform noise.")
-    learning_rate: float = _field(2e-4, "Adam learning rate of generator and discriminator (pix2pix/CycleGAN: 2e-4; the paper names Adam, not its rate).")
+    l1_weight: float = _field(100.0, (
+        "Weight of the pix2pix L1 term (pix2pix: 100; the paper uses 'the exact loss used in Pix2Pix' without its "
+        "weight)."
+    ))
+    distillation: str = _field("exact", (
+        "How earlier tasks are distilled: exact = every earlier task in every step, eq. 10 (the paper's; a step's "
+        "cost grows with the number of tasks learned); sampled = constant cost, the recommended setting for long "
+        "sequences (this project's): --distill_passes passes a step, each cut into up to --distill_runs runs of "
+        "images distilling a drawn earlier task each, in random cycles that cover every earlier task, the sum scaled "
+        "to an unbiased estimate of eq. 10 (on the 10 built-in tasks, 2 passes with 4 runs forgot 0.74x what exact "
+        "did); filters = no output distillation, instead every earlier task's generated filters held at the step's z "
+        "(hyper layers; after von Oswald et al. 2020; --filter_distill_weight), every step, at a cost that does not "
+        "grow with the images; sampled_filters = sampled and filters together (this project's options)."
+    ))
+    distill_passes: int = _field(2, (
+        "With --distillation=sampled: teacher and student passes over the batch a step spends on earlier tasks (the "
+        "step's extra cost, whatever the number of tasks learned)."
+    ))
+    distill_runs: int = _field(4, (
+        "With --distillation=sampled: runs of images each pass's batch is cut into, each run distilling its own drawn"
+        " earlier task, so a step reaches up to passes x runs earlier tasks (at most t-1) for the work of the passes "
+        "plus a small cost per run; 1 = each drawn task sees the whole batch. More runs forget less and cost a little"
+        " more."
+    ))
+    filter_distill_weight: float = _field(100.0, (
+        "With --distillation=filters or sampled_filters: weight of the filter term (the relative squared change of "
+        "each earlier task's filters, averaged over layers, summed over tasks) beside one task's output L1, both "
+        "under --beta (this project's choice, not tuned)."
+    ))
+    distill_scale: float = _field(1.0, (
+        "Side of the distillation images relative to the training images, 1/n for a whole n (1 = the paper's; 0.5 "
+        "distils on 2x2 averages, about a quarter of the cost; this project's option). image_size * distill_scale "
+        "must be a multiple of 4."
+    ))
+    distill_input: str = _field("swap", (
+        "Input of the distillation term (paper Table 2): swap = real target B_t, unswap = conditional image A_t, "
+        "noise = uniform noise."
+    ))
+    learning_rate: float = _field(2e-4, (
+        "Adam learning rate of generator and discriminator (pix2pix/CycleGAN: 2e-4; the paper names Adam, not its "
+        "rate)."
+    ))
     adam_beta1: float = _field(0.5, "Adam beta_1 (pix2pix/CycleGAN: 0.5; not stated by the paper).")
-    dynamic_base_filters: bool = _field(True, "Table 3 ablation: generate base filters with hypernetworks (True) or learn them directly (False). Table 3's row 1 (all three off) is --method=lifelong_gan_pp; the three flags off build a static factorisation, an extra row of ours.")
-    task_specific_base_filters: bool = _field(True, "Table 3 ablation: one filter generator per task (True) or one shared by all tasks (False).")
+    dynamic_base_filters: bool = _field(True, (
+        "Table 3 ablation: generate base filters with hypernetworks (True) or learn them directly (False). Table 3's "
+        "row 1 (all three off) is --method=lifelong_gan_pp; the three flags off build a static factorisation, an "
+        "extra row of ours."
+    ))
+    task_specific_base_filters: bool = _field(True, (
+        "Table 3 ablation: one filter generator per task (True) or one shared by all tasks (False)."
+    ))
     task_coefficients: bool = _field(True, "Table 3 ablation: per-task coefficients C_i (True) or none (False).")
-    mixed_precision: bool = _field(False, "Compute in mixed precision: float16 with loss scaling on GPU, bfloat16 on CPU.")
-    jit_compile: str = _field("auto", "Compile the training step with XLA: auto (on GPU; on CPU only for the toy sizes, where it makes distillation steps ~2x faster, while at 128 px it is slower: benchmarks/train_step.py), true or false.")
-    jitter: str = _field("auto", "pix2pix random jitter (resize up 1.12x, random crop, flip; pix2pix's, not stated by the paper): auto (on for real datasets, off for the toy sequence), true or false.")
+    mixed_precision: bool = _field(False, (
+        "Compute in mixed precision: float16 with loss scaling on GPU, bfloat16 on CPU."
+    ))
+    jit_compile: str = _field("auto", (
+        "Compile the training step with XLA: auto (on GPU; on CPU only for the toy sizes, where it makes distillation"
+        " steps ~2x faster, while at 128 px it is slower: benchmarks/train_step.py), true or false."
+    ))
+    jitter: str = _field("auto", (
+        "pix2pix random jitter (resize up 1.12x, random crop, flip; pix2pix's, not stated by the paper): auto (on for"
+        " real datasets, off for the toy sequence), true or false."
+    ))
     seed: int = _field(0, "Random seed of initialisation, data order and noise.")
     log_every: int = _field(25, "Log losses, throughput and ETA every this many steps.")
-    sample_every: int = _field(None, "Write input | output | target grids of the current and every earlier task to TensorBoard every this many steps (fixed inputs and noise; also at the end of each task); 0 writes them only at the end of each task (toy: 100; real: 1000).")
-    checkpoint_every: int = _field(200, "Save a resumable checkpoint every this many steps (and at the end of every task).")
-    eval_examples: int = _field(0, "Evaluate each task on at most this many test examples after each task; 0 means all.")
+    sample_every: int = _field(None, (
+        "Write input | output | target grids of the current and every earlier task to TensorBoard every this many "
+        "steps (fixed inputs and noise; also at the end of each task); 0 writes them only at the end of each task "
+        "(toy: 100; real: 1000)."
+    ))
+    checkpoint_every: int = _field(200, (
+        "Save a resumable checkpoint every this many steps (and at the end of every task)."
+    ))
+    eval_examples: int = _field(0, (
+        "Evaluate each task on at most this many test examples after each task; 0 means all."
+    ))
     eval_schedule: str = _field(
         "auto",
         "Which tasks are evaluated after each task: full (every task learned so far, after every task), N:S "
@@ -75,8 +171,16 @@ class TrainConfig:
         "about linearly). The latest stage and checkpoint, which resuming needs, are always kept.",
     )
     data_dir: str = _field("", "TFDS data directory; empty means TFDS' default (~/tensorflow_datasets).")
-    strategy: str = _field("auto", "How training is distributed: one_device, mirrored (MirroredStrategy over this machine's GPUs), multi_worker (MultiWorkerMirroredStrategy over the cluster in TF_CONFIG; run the same command on every worker, README 'Training on several machines') or auto (multi_worker when TF_CONFIG names a cluster, mirrored with several GPUs, else one_device). --batch_size stays the global batch.")
-    cluster_timeout: int = _field(300, "With --strategy=multi_worker, seconds to wait for every worker of TF_CONFIG to come up before giving up with an error naming their addresses.")
+    strategy: str = _field("auto", (
+        "How training is distributed: one_device, mirrored (MirroredStrategy over this machine's GPUs), multi_worker "
+        "(MultiWorkerMirroredStrategy over the cluster in TF_CONFIG; run the same command on every worker, README "
+        "'Training on several machines') or auto (multi_worker when TF_CONFIG names a cluster, mirrored with several "
+        "GPUs, else one_device). --batch_size stays the global batch."
+    ))
+    cluster_timeout: int = _field(300, (
+        "With --strategy=multi_worker, seconds to wait for every worker of TF_CONFIG to come up before giving up with"
+        " an error naming their addresses."
+    ))
 
 
 TOY_SIZES = dict(steps_per_task=400, batch_size=8, image_size=32, ngf=16, n_blocks=2, ndf=16)
@@ -95,7 +199,9 @@ RUNS_ROOT = "runs"
 
 # Fields that only say where or how often to write: a run may resume with them changed.
 # The strategy too: the global batch, hence the run, is the same on one device or many.
-RESUMABLE_CHANGES = ("workdir", "log_every", "sample_every", "checkpoint_every", "data_dir", "strategy", "cluster_timeout")
+RESUMABLE_CHANGES = (
+    "workdir", "log_every", "sample_every", "checkpoint_every", "data_dir", "strategy", "cluster_timeout",
+)
 
 
 def field_help():
@@ -175,6 +281,7 @@ STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
 CHOICES = {
     "mode": ("auto", "paired", "unpaired"),
     "distill_input": ("swap", "unswap", "noise"),
+    "distillation": ("exact", "sampled", "filters", "sampled_filters"),
     "jit_compile": ("auto", "true", "false"),
     "jitter": ("auto", "true", "false"),
     "lr_schedule": LR_SCHEDULES,
@@ -354,8 +461,9 @@ FLAG_RULES = {
     "z_dim": POSITIVE_INT,
     "hidden_units": POSITIVE_INT,
     "beta": NON_NEGATIVE_NUMBER,
-    "distill_tasks_per_step": NON_NEGATIVE_INT,
-    "distill_spread": POSITIVE_INT,
+    "distill_passes": POSITIVE_INT,
+    "distill_runs": POSITIVE_INT,
+    "filter_distill_weight": NON_NEGATIVE_NUMBER,
     "distill_scale": Rule(lambda value: value == value and 0 < value <= 1, "a number in (0, 1]"),
     "l1_weight": NON_NEGATIVE_NUMBER,
     "learning_rate": POSITIVE_NUMBER,
@@ -401,6 +509,27 @@ def flag_problem(values, rules):
     return None
 
 
+# The --distillation choices that draw earlier tasks (and read --distill_passes and
+# --distill_runs), and those that hold the earlier tasks' filters (--filter_distill_weight).
+SAMPLED_DISTILLATION = ("sampled", "sampled_filters")
+FILTER_DISTILLATION = ("filters", "sampled_filters")
+
+
+def _changed(config, name):
+    return getattr(config, name) != TrainConfig.__dataclass_fields__[name].default
+
+
+def check_distillation(config):
+    """Refuses tuning fields of a --distillation choice that does not use them."""
+    tuned = [(name, SAMPLED_DISTILLATION) for name in ("distill_passes", "distill_runs")]
+    for name, choices in tuned + [("filter_distill_weight", FILTER_DISTILLATION)]:
+        if config.distillation not in choices and _changed(config, name):
+            raise InvalidConfig(
+                f"--{name} tunes --distillation={' or '.join(choices)}, not --distillation={config.distillation}; "
+                f"pass one of those as well, or leave out --{name}."
+            )
+
+
 def validate(config):
     """Checks every field of a TrainConfig that has a rule in `FLAG_RULES`.
 
@@ -408,12 +537,7 @@ def validate(config):
         InvalidConfig: the first field whose value is not allowed.
     """
     check_flags(dataclasses.asdict(config), FLAG_RULES)
-    if config.distill_batched and config.distill_spread != 1 and config.distill_tasks_per_step:
-        raise InvalidConfig(
-            "--distill_batched runs whole-batch tasks as one grouped computation, which runs of images "
-            f"(--distill_spread={config.distill_spread}) cannot use; pass --distill_spread=1 as well, or leave "
-            "out --distill_batched."
-        )
+    check_distillation(config)
     if config.distill_scale != 1:
         factor = round(1 / config.distill_scale)
         if abs(factor * config.distill_scale - 1) > 1e-9:

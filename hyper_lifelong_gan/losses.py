@@ -3,7 +3,7 @@ so a distributed step can average them over the global batch."""
 
 import tensorflow as tf
 
-from hyper_lifelong_gan.layers.task_selection import TaskRuns, group_members
+from hyper_lifelong_gan.layers.task_selection import TaskRuns, task_list
 
 
 def _per_example_mean(x):
@@ -33,111 +33,24 @@ def pix2pix_discriminator_loss(real_logits, fake_logits):
     return 0.5 * (bce_with_logits_per_example(real_logits, 1.0) + bce_with_logits_per_example(fake_logits, 0.0))
 
 
-def distillation_loss(teacher, student, inputs, tasks, z, batched=False):
+def distillation_loss(teacher, student, inputs, tasks, z):
     """sum_{i in tasks} || G_{t-1}^i(x, z) - G_t^i(x, z) ||_1 per example (eq. 7/10).
 
     `teacher` and `student` are callables `(inputs, task, z)`; teacher and student
-    see the same input and the same z. The teacher's outputs carry no gradient.
-    `tasks` is a list of ints or a 1-D integer tensor of known length. With
-    `batched`, each network runs all `tasks` as one group (a grouped computation
-    with a leading task axis, see `ResnetGenerator.call`) instead of one pass per task.
+    see the same input and the same z, one pass each per task. The teacher's outputs
+    carry no gradient. `tasks` is a list of ints or a 1-D integer tensor of known length.
     """
-    if batched:
-        target = tf.stop_gradient(teacher(inputs, task=tasks, z=z))
-        output = student(inputs, task=tasks, z=z, training=True)
-        per_task = tf.reduce_mean(tf.abs(tf.cast(output, tf.float32) - tf.cast(target, tf.float32)), axis=(2, 3, 4))
-        return tf.reduce_sum(per_task, axis=0)
     total = tf.zeros(tf.shape(inputs)[:1], tf.float32)
-    for task in group_members(tasks):
+    for task in task_list(tasks):
         target = tf.stop_gradient(teacher(inputs, task=task, z=z))
         total += l1_per_example(student(inputs, task=task, z=z, training=True), target)
     return total
 
 
-# Folded into a step's seed before the draw of the distilled tasks.
-DRAW_SALT = 1
-
-
-def draw_distillation_tasks(num_earlier, per_step, seed):
-    """The earlier tasks a step distils, and the weight of their sum.
-
-    `per_step` 0 (or at least `num_earlier`): every earlier task, `[0, ...,
-    num_earlier - 1]`, weight 1: eq. 10 exactly. Otherwise `per_step` distinct
-    tasks, as an int32 tensor of that length, so the draw happens inside a compiled
-    step, and the weight num_earlier / per_step.
-
-    The tasks are drawn in cycles: the steps of a task are cut into cycles of
-    ceil(num_earlier / per_step) steps, each cycle takes a fresh random order of the
-    earlier tasks, and its steps take the next `per_step` of that order (the last
-    one wrapping round to its start). So every earlier task is distilled at least
-    once per cycle, never left out for long by chance, while each task is in any
-    given step with probability per_step / num_earlier, which makes the weighted sum
-    an unbiased estimate of the sum over every earlier task.
-
-    `seed` is the step's stateless seed, (stream, step index within the task); the
-    cycle's order is drawn from (stream, cycle) folded with a constant, so it is
-    independent of the noise drawn from the step's seed. The draw is the same
-    eagerly and in a graph, and on every replica, so a resumed run draws what it
-    would have drawn; a step compiled with XLA draws other (equally random) orders,
-    because XLA's stateless generator is not TensorFlow's, so a run resumed with a
-    different `--jit_compile` draws differently from there on.
-    """
-    if per_step == 0 or per_step >= num_earlier:
-        return list(range(num_earlier)), 1.0
-    return cycled_tasks(num_earlier, per_step, seed), num_earlier / per_step
-
-
-def cycled_tasks(num_earlier, per_step, seed):
-    """`per_step` (at most `num_earlier`) distinct earlier tasks, as an int32 tensor,
-    drawn in the cycles `draw_distillation_tasks` describes; with `per_step` equal to
-    `num_earlier`, a fresh random order of them all in every step."""
-    seed = tf.cast(seed, tf.int64)
-    stream, step = seed[0], seed[1]
-    steps_per_cycle = -(-num_earlier // per_step)
-    cycle_seed = tf.random.experimental.stateless_fold_in(tf.stack([stream, step // steps_per_cycle]), DRAW_SALT)
-    scores = tf.random.stateless_uniform((num_earlier,), seed=cycle_seed, alg="philox")
-    order = tf.math.top_k(scores, k=num_earlier).indices  # a random permutation
-    positions = ((step % steps_per_cycle) * per_step + tf.range(per_step, dtype=tf.int64)) % num_earlier
-    return tf.gather(order, positions)
-
-
-def spread_plan(num_earlier, passes, global_batch, runs_per_pass, replica=0, replicas=1):
-    """Which images of a replica distil which drawn task when `passes` passes of
-    distillation are spread over the earlier tasks in runs (`--distill_spread`).
-
-    The global batch's `passes` x `global_batch` (pass, image) slots, pass-major, are cut
-    into `runs = min(num_earlier, passes * min(runs_per_pass, global_batch))` runs of
-    consecutive slots, as equal as they can be; run r distils the r-th drawn task
-    (`cycled_tasks` with `runs` tasks per step). So a step distils `runs` distinct
-    earlier tasks at the cost of `passes` passes over the batch (plus a little per
-    run). Every image is in exactly `passes` slots, in distinct runs (a run is at most
-    a batch long), so of distinct tasks. With `runs_per_pass` 1 each of `passes`
-    tasks sees the whole batch. Replica `replica` of `replicas` holds global images
-    [replica * b, (replica + 1) * b) with b = global_batch / replicas; the plan
-    depends only on the global slots, so every split of the batch over replicas
-    distils the same (image, task) pairs.
-
-    Returns (runs, [(run, local image indices), ...]) for the runs that touch this
-    replica's images; all static, known while tracing.
-    """
-    local = global_batch // replicas
-    first = replica * local
-    slots = passes * global_batch
-    runs = min(num_earlier, passes * min(runs_per_pass, global_batch))
-    bounds = [r * slots // runs for r in range(runs + 1)]
-    plan = []
-    for run in range(runs):
-        images = [s % global_batch - first for s in range(bounds[run], bounds[run + 1])
-                  if first <= s % global_batch < first + local]
-        if images:
-            plan.append((run, images))
-    return runs, plan
-
-
-def spread_distillation_loss(teacher, student, images, tasks, plan, z):
+def runs_distillation_loss(teacher, student, images, tasks, plan, z):
     """The distillation L1 per example when runs of images distil their own tasks
-    (`spread_plan`): run r's images are distilled with task `tasks[r]`, and an
-    image's value sums over its runs.
+    (`training.distillation_schedule.runs_plan`): run r's images are distilled with
+    task `tasks[r]`, and an image's value sums over its runs.
 
     When every run is a whole batch (one task per pass), each pass is a teacher and
     a student pass on the batch with a single task. Otherwise the passes' slots,
@@ -151,12 +64,39 @@ def spread_distillation_loss(teacher, student, images, tasks, plan, z):
     slots = [image for _, indices in plan for image in indices]
     passes = len(slots) // batch
     if slots != list(range(batch)) * passes:
-        raise ValueError("A spread plan must give each image its slots pass by pass, in order.")
+        raise ValueError("A runs plan must give each image its slots pass by pass, in order.")
     runs = TaskRuns([tasks[run] for run, _ in plan], [len(indices) for _, indices in plan])
     inputs = tf.tile(images, [passes, 1, 1, 1]) if passes > 1 else images
     target = tf.stop_gradient(teacher(inputs, task=runs, z=z))
     per_slot = l1_per_example(student(inputs, task=runs, z=z, training=True), target)
     return tf.reduce_sum(tf.reshape(per_slot, (passes, batch)), axis=0)
+
+
+def filter_distillation_loss(teacher_filters, student_filters):
+    """sum_i mean_l ||F_i^l(student) - F_i^l(teacher)||^2 / ||F_i^l(teacher)||^2, a scalar.
+
+    Filter-space distillation in the spirit of von Oswald et al., "Continual learning
+    with hypernetworks" (ICLR 2020, eq. 2): instead of the outputs of the earlier
+    tasks (eq. 10), the filters F_i = reshape(H_i(z) (C_i W)) that the hyper layers
+    generate for them at a fixed z are held where the frozen teacher had them.
+    `teacher_filters` and `student_filters` are lists with one tensor per conv layer
+    l, each (tasks, ...) with task i's filter in row i (`ResnetGenerator.task_filters`).
+
+    The squared difference, as von Oswald et al. use, is smooth where student and
+    teacher agree (a task starts there), so it pulls in proportion to the drift
+    rather than with a constant force. Each layer's change is relative to the
+    teacher's filter, so a layer counts the same whatever its size or
+    initialisation scale; the mean over layers keeps the term independent of the
+    depth; the sum over earlier tasks is eq. 10's, so each task is held as firmly at
+    task 100 as at task 2. The teacher's filters carry no gradient.
+    """
+    per_layer = []
+    for teacher, student in zip(teacher_filters, student_filters, strict=True):
+        teacher = tf.stop_gradient(tf.cast(teacher, tf.float32))
+        axes = tf.range(1, tf.rank(teacher))
+        change = tf.reduce_sum(tf.square(tf.cast(student, tf.float32) - teacher), axis=axes)
+        per_layer.append(change / (tf.reduce_sum(tf.square(teacher), axis=axes) + 1e-12))
+    return tf.reduce_sum(tf.reduce_mean(tf.stack(per_layer), axis=0))
 
 
 def resize_for_distillation(images, scale):

@@ -22,11 +22,11 @@ from hyper_lifelong_gan import config as config_lib  # noqa: E402
 CONFIG = config_lib.TrainConfig(batch_size=4, image_size=32, ngf=4, n_blocks=1, ndf=8)
 STEPS = 3
 # Sampled distillation: task 4 distils one pass' worth of its 3 earlier tasks per
-# step, drawn in the step: in runs (--distill_spread=4: 3 tasks on runs of the 4
+# step, drawn in the step: in runs (--distill_runs=4: 3 tasks on runs of the 4
 # images, images 0 | 1 | 2 and 3, so the first replica holds two runs and the second
 # one), or 1 task on the whole batch.
-SAMPLED = dataclasses.replace(CONFIG, distill_tasks_per_step=1, distill_spread=4)
-WHOLE = dataclasses.replace(SAMPLED, distill_spread=1)
+SAMPLED = dataclasses.replace(CONFIG, distillation="sampled", distill_passes=1, distill_runs=4)
+WHOLE = dataclasses.replace(SAMPLED, distill_runs=1)
 SAMPLED_TASK = 3
 
 

@@ -1,5 +1,6 @@
-"""Distillation of earlier tasks: exact (eq. 10), sampled, batched and at a lower
-resolution; and the task-index-tensor selection of per-task parameters it rests on."""
+"""Distillation of earlier tasks: exact (eq. 10), sampled (passes cut into runs of
+images) and at a lower resolution; and the task-index-tensor selection of per-task
+parameters it rests on."""
 
 import dataclasses
 
@@ -8,10 +9,10 @@ import pytest
 import tensorflow as tf
 
 from hyper_lifelong_gan import config as config_lib
-from hyper_lifelong_gan import losses
 from hyper_lifelong_gan.layers.task_selection import TaskRuns
 from hyper_lifelong_gan.methods import get_method, set_task_seed
 from hyper_lifelong_gan.models import build_generator
+from hyper_lifelong_gan.training import distillation_schedule as schedule
 from hyper_lifelong_gan.training.schedule import step_seed as _step_seed
 from hyper_lifelong_gan.training.steps import TaskStep
 
@@ -45,6 +46,10 @@ def _step(method, teacher, **fields):
                     tf.distribute.get_strategy(), None, None)
 
 
+def _sampled(method, teacher, passes, runs, **fields):
+    return _step(method, teacher, distillation="sampled", distill_passes=passes, distill_runs=runs, **fields)
+
+
 def _plain_loop(teacher, student, images, z, tasks):
     """eq. 10 term written out: one teacher and one student pass per task, in NumPy."""
     total = np.zeros(images.shape[0])
@@ -54,68 +59,68 @@ def _plain_loop(teacher, student, images, z, tasks):
     return total
 
 
-@pytest.mark.parametrize("batched", [False, True])
-def test_exact_mode_is_eq_10(networks, batched):
+def test_exact_mode_is_eq_10(networks):
     method, teacher, student, images, z = networks
-    step = _step(method, teacher, distill_tasks_per_step=0, distill_batched=batched)
+    step = _step(method, teacher, distillation="exact")
     term = step.distillation(teacher, student, images, z, tf.constant((7, 8))).numpy()
     expected = _plain_loop(teacher, student, images, z, range(EARLIER))
     assert expected.min() > 1e-3  # the tasks really differ, so the comparison means something
     np.testing.assert_allclose(term, expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("per_step,batched", [(1, False), (2, False), (2, True)])
-def test_sampled_term_is_the_drawn_tasks_scaled(networks, per_step, batched):
+@pytest.mark.parametrize("passes", [1, 2])
+def test_sampled_term_is_the_drawn_tasks_scaled(networks, passes):
     method, teacher, student, images, z = networks
-    step = _step(method, teacher, distill_tasks_per_step=per_step, distill_batched=batched, distill_spread=1)
+    step = _sampled(method, teacher, passes, runs=1)
     seed = tf.constant((7, 8))
-    drawn, weight = losses.draw_distillation_tasks(EARLIER, per_step, seed)
-    drawn = [int(task) for task in drawn.numpy()]
-    assert len(set(drawn)) == per_step and weight == EARLIER / per_step
+    drawn = [int(task) for task in schedule.cycled_tasks(EARLIER, passes, seed).numpy()]
+    weight = EARLIER / passes
+    assert len(set(drawn)) == passes
     term = step.distillation(teacher, student, images, z, seed).numpy()
     expected = weight * _plain_loop(teacher, student, images, z, drawn)
     np.testing.assert_allclose(term, expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("earlier, per_step", [(9, 1), (9, 2), (9, 3), (4, 3)])
-def test_draws_cover_every_earlier_task_in_every_cycle(earlier, per_step):
-    cycle = -(-earlier // per_step)
+@pytest.mark.parametrize("earlier, count", [(9, 1), (9, 2), (9, 3), (4, 3)])
+def test_draws_cover_every_earlier_task_in_every_cycle(earlier, count):
+    cycle = -(-earlier // count)
     steps = 30 * cycle
     draws = []
     for step in range(steps):
-        drawn, weight = losses.draw_distillation_tasks(earlier, per_step, tf.constant(_step_seed(1, earlier, step)))
-        drawn = drawn.numpy().tolist()
-        assert len(set(drawn)) == per_step  # distinct tasks in a step
+        drawn = schedule.cycled_tasks(earlier, count, tf.constant(_step_seed(1, earlier, step))).numpy().tolist()
+        assert len(set(drawn)) == count  # distinct tasks in a step
         draws.append(drawn)
-    assert weight * per_step == earlier
     for start in range(0, steps, cycle):
-        # Every earlier task is distilled in every cycle of ceil(earlier / per_step) steps.
+        # Every earlier task is distilled in every cycle of ceil(earlier / count) steps.
         assert {task for drawn in draws[start:start + cycle] for task in drawn} == set(range(earlier))
     orders = {tuple(task for drawn in draws[start:start + cycle] for task in drawn) for start in range(0, steps, cycle)}
     assert len(orders) > 1  # each cycle draws its own order
 
 
-@pytest.mark.parametrize("earlier, per_step", [(9, 1), (5, 2)])
-def test_each_step_draws_each_task_with_the_same_probability(earlier, per_step):
+@pytest.mark.parametrize("earlier, count", [(9, 1), (5, 2)])
+def test_each_step_draws_each_task_with_the_same_probability(earlier, count):
     # Unbiased: at any step position within a cycle, over many streams, every task is
-    # drawn with probability per_step / earlier (binomial spread, 5 standard deviations).
-    streams, p = 600, per_step / earlier
-    for step in range(-(-earlier // per_step)):
+    # drawn with probability count / earlier (binomial spread, 5 standard deviations).
+    streams, p = 600, count / earlier
+    for step in range(-(-earlier // count)):
         counts = np.zeros(earlier)
         for stream in range(streams):
-            counts[losses.draw_distillation_tasks(earlier, per_step, tf.constant((stream, step)))[0].numpy()] += 1
+            counts[schedule.cycled_tasks(earlier, count, tf.constant((stream, step))).numpy()] += 1
         assert np.abs(counts - streams * p).max() < 5 * np.sqrt(streams * p * (1 - p)), (step, counts)
 
 
-def test_every_task_when_more_are_asked_than_exist():
-    assert losses.draw_distillation_tasks(3, 0, None) == ([0, 1, 2], 1.0)
-    assert losses.draw_distillation_tasks(3, 5, None) == ([0, 1, 2], 1.0)
+@pytest.mark.parametrize("passes", [3, 5])
+def test_sampled_distillation_with_a_pass_for_every_earlier_task_is_exact(networks, passes):
+    method, teacher, student, images, z = networks
+    term = _sampled(method, teacher, passes, runs=1).distillation(teacher, student, images, z, tf.constant((7, 8)))
+    expected = _plain_loop(teacher, student, images, z, range(EARLIER))
+    np.testing.assert_allclose(term.numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_draw_happens_inside_the_compiled_step_without_retracing(networks, jit_compile):
     method, teacher, student, images, z = networks
-    step = _step(method, teacher, distill_tasks_per_step=1)
+    step = _sampled(method, teacher, passes=1, runs=1)
     term = tf.function(
         lambda seed: step.distillation(teacher, student, images, z, seed), jit_compile=jit_compile
     )
@@ -127,12 +132,12 @@ def test_draw_happens_inside_the_compiled_step_without_retracing(networks, jit_c
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_lower_resolution_distils_on_area_averaged_images(networks, jit_compile):
     method, teacher, student, images, z = networks
-    step = _step(method, teacher, distill_scale=0.5, distill_tasks_per_step=1, distill_spread=1)
+    step = _sampled(method, teacher, passes=1, runs=1, distill_scale=0.5)
     seed = tf.constant((7, 8))
     term = tf.function(lambda: step.distillation(teacher, student, images, z, seed), jit_compile=jit_compile)()
     # Drawn as the step draws it: XLA's stateless generator is not TensorFlow's, so
     # a compiled draw can differ from an eager one with the same seed.
-    drawn = tf.function(lambda: losses.draw_distillation_tasks(EARLIER, 1, seed)[0], jit_compile=jit_compile)()
+    drawn = tf.function(lambda: schedule.cycled_tasks(EARLIER, 1, seed), jit_compile=jit_compile)()
     weight = EARLIER
     # The means of 2x2 blocks, written out in NumPy (what area resizing by 1/2 is).
     halved = images.numpy().reshape(2, 8, 2, 8, 2, 3).mean(axis=(2, 4))
@@ -145,10 +150,9 @@ def test_a_sampled_term_reaches_only_the_drawn_task_and_shared_parameters(networ
     # stacked per-task weights passes gradient to the drawn task's variables alone.
     method, teacher, student, images, z = networks
     seed = tf.constant((7, 8))
-    by_path = _distillation_gradients(_step(method, teacher, distill_tasks_per_step=1, distill_spread=1),
-                                      networks, seed)
+    by_path = _distillation_gradients(_sampled(method, teacher, passes=1, runs=1), networks, seed)
     model = student.models[0]
-    assert _reached_tasks(model, by_path) == [int(losses.draw_distillation_tasks(EARLIER, 1, seed)[0][0])]
+    assert _reached_tasks(model, by_path) == [int(schedule.cycled_tasks(EARLIER, 1, seed)[0])]
     shared = [v for v in model.trainable_variables if v.path.endswith("shared_weight")]
     assert shared and all(np.any(by_path[v.path].numpy() != 0) for v in shared)
 
@@ -171,32 +175,32 @@ def _reached_tasks(model, by_path):
     return [task for task in range(model.num_tasks) if reached(task)]
 
 
-@pytest.mark.parametrize("per_step", [1, 2])
-def test_spread_term_is_each_image_distilling_its_runs_task(networks, per_step):
-    # Batch 2, 3 earlier tasks. K=1: 2 runs of one slot, image 0 distils the first drawn
-    # task and image 1 the second. K=2: 4 slots in 3 runs (slots 0 | 1 | 2, 3), so
-    # image 0 distils drawn tasks 1 and 3, image 1 drawn tasks 2 and 3.
+@pytest.mark.parametrize("passes", [1, 2])
+def test_runs_term_is_each_image_distilling_its_runs_task(networks, passes):
+    # Batch 2, 3 earlier tasks. One pass: 2 runs of one slot, image 0 distils the first
+    # drawn task and image 1 the second. Two passes: 4 slots in 3 runs (slots 0 | 1 | 2, 3),
+    # so image 0 distils drawn tasks 1 and 3, image 1 drawn tasks 2 and 3.
     method, teacher, student, images, z = networks
-    step = _step(method, teacher, distill_tasks_per_step=per_step, distill_spread=2)
+    step = _sampled(method, teacher, passes, runs=2)
     seed = tf.constant((7, 8))
-    runs, plan = losses.spread_plan(EARLIER, per_step, 2, 2)
-    assert runs == min(EARLIER, 2 * per_step)
-    drawn = losses.cycled_tasks(EARLIER, runs, seed).numpy().tolist()
-    assert len(set(drawn)) == runs
+    count, plan = schedule.runs_plan(EARLIER, passes, 2, 2)
+    assert count == min(EARLIER, 2 * passes)
+    drawn = schedule.cycled_tasks(EARLIER, count, seed).numpy().tolist()
+    assert len(set(drawn)) == count
     expected = np.zeros(2)
     for run, indices in plan:
         for image in indices:
             expected[image] += _plain_loop(teacher, student, images[image:image + 1], z, [drawn[run]])[0]
-    expected *= EARLIER / per_step
+    expected *= EARLIER / passes
     term = step.distillation(teacher, student, images, z, seed).numpy()
     np.testing.assert_allclose(term, expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("earlier, passes, batch, runs_per_pass", [
+@pytest.mark.parametrize("earlier, passes, batch, runs", [
     (9, 1, 8, 8), (9, 2, 8, 8), (9, 1, 8, 2), (9, 2, 8, 1), (3, 1, 8, 8), (5, 1, 4, 4), (7, 3, 4, 2), (2, 1, 1, 8)])
-def test_a_spread_plan_gives_every_image_its_passes_in_distinct_runs(earlier, passes, batch, runs_per_pass):
-    runs, plan = losses.spread_plan(earlier, passes, batch, runs_per_pass)
-    assert runs == min(earlier, passes * min(runs_per_pass, batch))
+def test_a_runs_plan_gives_every_image_its_passes_in_distinct_runs(earlier, passes, batch, runs):
+    count, plan = schedule.runs_plan(earlier, passes, batch, runs)
+    assert count == min(earlier, passes * min(runs, batch))
     sizes = [len(indices) for _, indices in plan]
     assert sum(sizes) == passes * batch and max(sizes) - min(sizes) <= 1  # the cost of `passes` passes, evenly cut
     # Each image in `passes` runs, never twice in one: its `passes` tasks are distinct.
@@ -209,8 +213,8 @@ def test_a_spread_plan_gives_every_image_its_passes_in_distinct_runs(earlier, pa
         local = batch // replicas
         split = set()
         for replica in range(replicas):
-            replica_runs, replica_plan = losses.spread_plan(earlier, passes, batch, runs_per_pass, replica, replicas)
-            assert replica_runs == runs
+            replica_count, replica_plan = schedule.runs_plan(earlier, passes, batch, runs, replica, replicas)
+            assert replica_count == count
             split |= {(replica * local + image, run) for run, indices in replica_plan for image in indices}
         assert split == pairs  # the same (image, task) pairs however the batch is split
 
@@ -221,18 +225,18 @@ def test_with_a_run_per_task_every_step_distils_every_task_in_a_uniform_order():
     earlier, streams = 5, 600
     counts = np.zeros((earlier, earlier))
     for stream in range(streams):
-        drawn = losses.cycled_tasks(earlier, earlier, tf.constant((stream, 3))).numpy()
+        drawn = schedule.cycled_tasks(earlier, earlier, tf.constant((stream, 3))).numpy()
         assert sorted(drawn.tolist()) == list(range(earlier))
         counts[np.arange(earlier), drawn] += 1
     p = 1 / earlier
     assert np.abs(counts - streams * p).max() < 5 * np.sqrt(streams * p * (1 - p)), counts
 
 
-def test_a_spread_term_reaches_only_the_drawn_tasks_and_shared_parameters(networks):
+def test_a_runs_term_reaches_only_the_drawn_tasks_and_shared_parameters(networks):
     method, teacher, student, images, z = networks
     seed = tf.constant((7, 8))
-    by_path = _distillation_gradients(_step(method, teacher, distill_tasks_per_step=1, distill_spread=2), networks, seed)
-    drawn = losses.cycled_tasks(EARLIER, 2, seed).numpy().tolist()  # batch 2: two runs, two tasks
+    by_path = _distillation_gradients(_sampled(method, teacher, passes=1, runs=2), networks, seed)
+    drawn = schedule.cycled_tasks(EARLIER, 2, seed).numpy().tolist()  # batch 2: two runs, two tasks
     assert _reached_tasks(student.models[0], by_path) == sorted(drawn)
     shared = [path for path in by_path if path.endswith("shared_weight")]
     assert shared and all(np.any(by_path[path].numpy() != 0) for path in shared)
@@ -242,12 +246,17 @@ def test_a_spread_term_reaches_only_the_drawn_tasks_and_shared_parameters(networ
 RUNNABLE = dataclasses.replace(CONFIG, image_size=32)
 
 
-def test_batched_distillation_does_not_combine_with_spreading():
-    with pytest.raises(config_lib.InvalidConfig, match="pass --distill_spread=1"):
-        config_lib.validate(dataclasses.replace(RUNNABLE, distill_tasks_per_step=1, distill_batched=True,
-                                                distill_spread=2))
-    config_lib.validate(dataclasses.replace(RUNNABLE, distill_tasks_per_step=1, distill_batched=True,
-                                            distill_spread=1))
+def test_passes_and_runs_tune_sampled_distillation_only():
+    assert (RUNNABLE.distillation, RUNNABLE.distill_passes, RUNNABLE.distill_runs) == ("exact", 2, 4)
+    config_lib.validate(dataclasses.replace(RUNNABLE, distillation="sampled", distill_passes=1, distill_runs=8))
+    for name in ("distill_passes", "distill_runs"):
+        with pytest.raises(config_lib.InvalidConfig, match=f"--{name} tunes --distillation=sampled"):
+            config_lib.validate(dataclasses.replace(RUNNABLE, **{name: 1}))
+    with pytest.raises(config_lib.InvalidConfig, match="--distillation=batched is not allowed"):
+        config_lib.validate(dataclasses.replace(RUNNABLE, distillation="batched"))
+    for name in ("distill_passes", "distill_runs"):
+        with pytest.raises(config_lib.InvalidConfig, match=f"--{name}=0 is not allowed"):
+            config_lib.validate(dataclasses.replace(RUNNABLE, distillation="sampled", **{name: 0}))
 
 
 # Every conv kind, with task-conditional and with shared instance norms.
@@ -261,16 +270,13 @@ def _three_task_generator(conv_kind, conditional_norm, seed):
 
 
 @pytest.mark.parametrize("conv_kind,conditional_norm", GENERATOR_KINDS)
-def test_a_task_index_tensor_or_a_group_selects_what_an_int_does(conv_kind, conditional_norm):
+def test_a_task_index_tensor_selects_what_an_int_does(conv_kind, conditional_norm):
     generator = _three_task_generator(conv_kind, conditional_norm, seed=3)
     images = tf.random.stateless_uniform((2, 16, 16, 3), (1, 1), -1, 1)
     z = generator.sample_z(1)
     by_int = np.stack([generator(images, task=task, z=z).numpy() for task in range(3)])
     by_tensor = np.stack([generator(images, task=tf.constant(task), z=z).numpy() for task in range(3)])
     np.testing.assert_array_equal(by_tensor, by_int)
-    # A group runs as grouped convolutions, whose sums round differently: float32 level.
-    np.testing.assert_allclose(generator(images, task=[0, 1, 2], z=z).numpy(), by_int, atol=2e-5)
-    np.testing.assert_allclose(generator(images, task=tf.constant([2, 0]), z=z).numpy(), by_int[[2, 0]], atol=2e-5)
 
 
 def test_distill_scale_must_give_a_usable_size():
@@ -282,22 +288,6 @@ def test_distill_scale_must_give_a_usable_size():
         config_lib.validate(dataclasses.replace(RUNNABLE, distill_scale=0.125))  # 32 px -> 4 px
     with pytest.raises(config_lib.InvalidConfig, match="distill_scale"):
         config_lib.validate(dataclasses.replace(RUNNABLE, image_size=36, distill_scale=0.5))  # 18 px
-    with pytest.raises(config_lib.InvalidConfig, match="distill_tasks_per_step"):
-        config_lib.validate(dataclasses.replace(RUNNABLE, distill_tasks_per_step=-1))
-
-
-@pytest.mark.parametrize("layer_class", ["HyperConv2D", "HyperConv2DTranspose"])
-def test_a_group_takes_a_shared_input_or_one_channel_group_per_task(layer_class):
-    from hyper_lifelong_gan import layers
-
-    layer = getattr(layers, layer_class)(5, 3, 2, "same", num_tasks=3)
-    images = tf.random.stateless_normal((2, 8, 8, 4), (2, 2))
-    z = tf.random.stateless_normal((64,), (3, 3))
-    shared = np.concatenate([layer(images, task=task, z=z).numpy() for task in (2, 0)], axis=-1)
-    np.testing.assert_allclose(layer(images, task=[2, 0], z=z).numpy(), shared, atol=1e-5)
-    own = np.concatenate([layer(images, task=2, z=z).numpy(), layer(2 * images, task=0, z=z).numpy()], axis=-1)
-    grouped = layer(tf.concat([images, 2 * images], axis=-1), task=[2, 0], z=z).numpy()
-    np.testing.assert_allclose(grouped, own, atol=1e-5)
 
 
 @pytest.mark.parametrize("conv_kind,conditional_norm", GENERATOR_KINDS)

@@ -107,9 +107,9 @@ def test_eta_expects_each_earlier_task_to_add_distillation_cost():
     # Once a second task is measured, the line goes through the measurements.
     model.observe(1, seconds=8.0, steps=10)  # 0.8 s a step: each earlier task adds 0.3 s
     assert model.seconds_per_step(3) == pytest.approx(0.5 + 3 * 0.3)
-    # Sampled distillation (K=1) at half the side: every later task adds one pass of
+    # Sampled distillation (one pass) at half the side: every later task adds one pass of
     # a quarter of the area, so the cost stops growing after task 2.
-    sampled = StepCostModel(distills=True, extra_pass_ratio=1.0, tasks_per_step=1, distill_area=0.25)
+    sampled = StepCostModel(distills=True, extra_pass_ratio=1.0, passes=1, distill_area=0.25)
     sampled.observe(0, seconds=4.0, steps=10)  # 0.4 s a step
     assert sampled.seconds_per_step(1) == pytest.approx(0.4 * 1.25)
     assert sampled.seconds_per_step(9) == pytest.approx(0.4 * 1.25)

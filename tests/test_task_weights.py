@@ -6,7 +6,7 @@ import numpy as np
 from layer_test_case import HIDDEN, TINY_HYPER, Z_DIM, K, _images, _np, _z
 
 from hyper_lifelong_gan.layers import HyperConv2D, TaskInstanceNorm
-from hyper_lifelong_gan.layers.task_selection import add_task_weights
+from hyper_lifelong_gan.layers.task_selection import TaskRuns, add_task_weights
 from hyper_lifelong_gan.models import ResnetGenerator, build_generator, grow_generator
 
 TINY_GENERATOR = dict(ngf=4, n_blocks=1, num_bases=K, z_dim=Z_DIM, hidden_units=HIDDEN)
@@ -70,12 +70,12 @@ def test_growing_copies_earlier_rows_and_adds_a_fresh_one():
         np.testing.assert_array_equal(_np(grown(x, task=task, z=z)), _np(generator(x, task=task, z=z)))
 
 
-def test_a_norm_group_takes_each_members_row():
+def test_norm_runs_take_each_runs_row():
     norm = TaskInstanceNorm(num_tasks=3)
-    x = _images((2, 5, 5, 4))
+    x = _images((3, 5, 5, 4))
     norm(x, task=0)
     norm.gamma.assign(np.arange(12, dtype="float32").reshape(3, 4) + 1.0)
     norm.beta.assign(-np.arange(12, dtype="float32").reshape(3, 4))
-    grouped = _np(norm(np.concatenate([x, x], axis=-1), task=[2, 0]))
-    np.testing.assert_allclose(grouped[..., :4], _np(norm(x, task=2)), rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(grouped[..., 4:], _np(norm(x, task=0)), rtol=1e-6, atol=1e-6)
+    runs = _np(norm(x, task=TaskRuns([2, 0], [2, 1])))
+    np.testing.assert_allclose(runs[:2], _np(norm(x[:2], task=2)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(runs[2:], _np(norm(x[2:], task=0)), rtol=1e-6, atol=1e-6)

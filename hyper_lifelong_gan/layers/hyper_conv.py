@@ -158,25 +158,33 @@ class _HyperKernel(TaskConvolution):
 
     def run_kernels(self, tasks, z):
         """The filters of several tasks (one per run of a batch, see
-        `task_selection.TaskRuns`), made together: the tasks' rows are gathered
-        at once, B_i = H_i(z) and B_i @ C_i run with a leading run axis, and one
-        matmul with W makes every filter, so the layer's op count does not grow
-        with the runs. Equal to `kernel` per task up to float rounding (the
-        product is associated as (B_i @ C_i) @ W here, B_i @ (C_i @ W) there)."""
+        `task_selection.TaskRuns`), made together (`_stacked_kernels`), so the
+        layer's op count does not grow with the runs. Equal to `kernel` per task up
+        to float rounding (the product is associated as (B_i @ C_i) @ W here,
+        B_i @ (C_i @ W) there)."""
         if len(tasks) == 1:
             return super().run_kernels(tasks, z)
-        count = len(tasks)
-        indices = task_indices(tasks)
+        kernels = self._stacked_kernels(task_indices(tasks), len(tasks), z)
+        if self.transposed:
+            kernels = ops.transpose(kernels, (0, 1, 2, 4, 3))
+        return ops.unstack(kernels, num=len(tasks), axis=0)
+
+    def task_filters(self, count, z):
+        """F_i of tasks [0, count) at `z`, stacked: (count, k, k, c_in, c_out), in one
+        batched computation (one gather of the tasks' rows, then one matmul with W)."""
+        return self._stacked_kernels(ops.arange(count, dtype="int32"), count, z)
+
+    def _stacked_kernels(self, indices, count, z):
+        """The filters of the tasks `indices` (a 1-D int tensor of length `count`):
+        their rows are gathered at once, B_i = H_i(z) and B_i @ C_i run with a
+        leading task axis, and one matmul with W makes every filter."""
         kernel_area = self.kernel_size[0] * self.kernel_size[1]
         bases = ops.broadcast_to(self.base_filters(indices, z), (count, kernel_area, self.num_bases))
         if self.task_coefficients:
-            # (B_i @ C_i) @ W: the small products first, then one matmul for every run.
+            # (B_i @ C_i) @ W: the small products first, then one matmul for every task.
             bases = ops.matmul(bases, take_task(self.coefficients, indices))
         flat = ops.matmul(ops.reshape(bases, (count * kernel_area, self.num_bases)), self.shared_weight)
-        kernels = ops.reshape(flat, (count, *self.kernel_size, self.in_channels, self.filters))
-        if self.transposed:
-            kernels = ops.transpose(kernels, (0, 1, 2, 4, 3))
-        return ops.unstack(kernels, num=count, axis=0)
+        return ops.reshape(flat, (count, *self.kernel_size, self.in_channels, self.filters))
 
     def task_kernel(self, task, z):
         """The 4D filter F_i of task `task` (an int or a scalar integer tensor), shape
@@ -226,8 +234,8 @@ class HyperConv2D(_HyperKernel):
     Call arguments:
         inputs: a 4D tensor, channels last.
         task: the index of the task: a Python int, a scalar integer tensor (its
-            H_i and C_i are gathered from their stack), or a group of tasks run
-            at once (see `task_selection`).
+            H_i and C_i are gathered from their stack), or runs of the batch
+            with a task each (see `task_selection`).
         z: the noise vector, shape (z_dim,); the same z must be given to the teacher
             and the student during distillation.
 

@@ -102,7 +102,8 @@ class PiggybackConv2D(_PiggybackKernel):
     Call arguments:
         inputs: a 4D tensor, channels last.
         task: the index of the task: a Python int, or a tensor (then every task's
-            filters are built and the one asked for is gathered), or a group.
+            filters are built and the one asked for is gathered), or runs of the
+            batch (see `task_selection`).
         z: ignored.
     """
 

@@ -3,13 +3,7 @@
 import keras
 from keras import ops
 
-from hyper_lifelong_gan.layers.task_selection import (
-    group_members,
-    is_static_task,
-    is_task_group,
-    is_task_runs,
-    select,
-)
+from hyper_lifelong_gan.layers.task_selection import is_static_task, is_task_runs, select
 
 
 def _pair(value, name):
@@ -32,13 +26,9 @@ class TaskConvolution(keras.layers.Layer):
     multiplies the spatial size by exactly the stride). Every call takes `task`
     and `z`, so one generator definition serves every conv kind.
 
-    `task` is a Python int, a scalar integer tensor, or a group of tasks whose
-    activations sit side by side on the channel axis (see `task_selection`): a
-    group runs as one grouped convolution, each task's channels through its own
-    filter (an input with the channels of a single task, such as the image the
-    first layer sees, is shared by every task of the group). `task` may also be
-    runs of the batch (`task_selection.TaskRuns`): each run is convolved with its
-    own task's filter, and the results are joined along the batch again.
+    `task` is a Python int, a scalar integer tensor, or runs of the batch
+    (`task_selection.TaskRuns`): each run is convolved with its own task's filter,
+    and the results are joined along the batch again.
 
     Args:
         filters: number of output channels c_out.
@@ -73,6 +63,12 @@ class TaskConvolution(keras.layers.Layer):
     def static_task_kernel(self, task, z):
         raise NotImplementedError
 
+    def task_filters(self, count, z):
+        """The filters of tasks [0, count) at `z`, stacked: (count, k, k, c_in, c_out).
+        Here one task at a time; layers whose filters are made from stacked
+        per-task rows (hyper) make them in one batched computation."""
+        return ops.stack([self.task_kernel(task, z) for task in range(count)])
+
     def task_weights(self, task):
         """The variables only task `task` uses (each held on its own, not stacked)."""
         return []
@@ -89,8 +85,6 @@ class TaskConvolution(keras.layers.Layer):
         return ops.transpose(kernel, (0, 1, 3, 2)) if self.transposed else kernel
 
     def call(self, inputs, task=0, z=None):
-        if is_task_group(task):
-            return self._group_call(inputs, group_members(task), z)
         if is_task_runs(task):
             if self.shared_filter:
                 return self._apply(inputs, self.kernel(0, z))
@@ -106,25 +100,6 @@ class TaskConvolution(keras.layers.Layer):
     def _apply(self, inputs, kernel):
         if self.transposed:
             return ops.conv_transpose(inputs, kernel, strides=self.strides, padding=self.padding)
-        return ops.conv(inputs, kernel, strides=self.strides, padding=self.padding)
-
-    def _group_call(self, inputs, tasks, z):
-        """Every task of `tasks` on its own channel group of `inputs`, as one op."""
-        kernels = [self.kernel(task, z) for task in tasks]
-        count = len(kernels)
-        if self.transposed:
-            # No grouped transposed convolution in keras.ops: one per task, joined. A
-            # transposed kernel is laid out (k, k, c_out, c_in).
-            shared = inputs.shape[-1] == kernels[0].shape[-1]
-            parts = [inputs] * count if shared else ops.split(inputs, count, axis=-1)
-            return ops.concatenate([
-                ops.conv_transpose(part, kernel, strides=self.strides, padding=self.padding)
-                for part, kernel in zip(parts, kernels)
-            ], axis=-1)
-        # (k, k, c_in, c_out) per task -> (k, k, c_in, count * c_out), task-major outputs.
-        # With count * c_in input channels the convolution is grouped (one group per
-        # task); with c_in (a shared input) it is one wide convolution.
-        kernel = ops.concatenate(kernels, axis=-1)
         return ops.conv(inputs, kernel, strides=self.strides, padding=self.padding)
 
     def compute_output_shape(self, input_shape):

@@ -6,10 +6,8 @@ from keras import ops
 from hyper_lifelong_gan.layers.task_selection import (
     add_task_weights,
     is_static_task,
-    is_task_group,
     is_task_runs,
     take_task,
-    take_tasks,
 )
 
 
@@ -29,9 +27,8 @@ class TaskInstanceNorm(keras.layers.Layer):
 
     Call arguments:
         inputs: a 4D tensor, channels last.
-        task: the index of the task: a Python int, a scalar integer tensor, a
-            group of tasks whose channels sit side by side, or runs of the batch
-            with a task each (see `task_selection`).
+        task: the index of the task: a Python int, a scalar integer tensor, or
+            runs of the batch with a task each (see `task_selection`).
 
     Example:
     >>> norm = TaskInstanceNorm(num_tasks=3)
@@ -61,11 +58,7 @@ class TaskInstanceNorm(keras.layers.Layer):
             raise ValueError(
                 f"Layer {self.name!r} serves tasks 0..{self.num_tasks - 1}, got task={task}."
             )
-        if is_task_group(task):
-            # Channels of the group's tasks side by side: their parameters likewise.
-            gamma = ops.reshape(take_tasks(self.gamma, task), (-1,))
-            beta = ops.reshape(take_tasks(self.beta, task), (-1,))
-        elif is_task_runs(task):
+        if is_task_runs(task):
             # Each image's own task's parameters, shape (batch, 1, 1, channels).
             per_image = task.per_image()
             gamma = ops.take(self.gamma, per_image, axis=0)[:, None, None, :]

@@ -7,22 +7,17 @@ work of the optimizer and of every op that touches them, does not grow as tasks 
 learned; only the rows do. A model that gains a task is rebuilt with one more row
 and the earlier rows are copied over (`models.copy_weights`).
 
-A task is named in one of four ways:
+A task is named in one of three ways:
 
 - a Python int: the layer slices that task's row (training, evaluation);
 - a scalar integer tensor: the task is only known when the step runs (sampled
   distillation draws it inside the compiled step), so the layer gathers the row;
-- a group of tasks (a list of ints or a 1-D integer tensor of known length): the
-  layer runs every task of the group at once, with the tasks' activations side by
-  side along the channel axis (task-major: channels [g*c, (g+1)*c) belong to the
-  g-th task of the group). This is how distillation of several earlier tasks runs
-  as one batched computation.
 - runs of the batch (`TaskRuns`): consecutive images of the batch, in runs of sizes
   known while tracing, each run with its own task. A convolution runs once per run
   with that run's filter; everything that works image by image (instance norm,
   padding, activations) runs once on the whole batch, with per-image parameters
   where it has any. This is how runs of images distil their own tasks
-  (`--distill_spread`) in one pass.
+  (`--distill_runs`) in one pass.
 
 Either way the gradient reaches only the rows of the tasks the call used; the other
 rows get exact zeros.
@@ -48,7 +43,7 @@ class TaskRuns:
         self.sizes = tuple(int(size) for size in sizes)
         if not self.sizes or min(self.sizes) < 1:
             raise ValueError(f"Runs need positive sizes, got {sizes!r}.")
-        self.tasks = group_members(tasks)
+        self.tasks = task_list(tasks)
         if len(self.tasks) != len(self.sizes):
             raise ValueError(f"{len(self.tasks)} tasks for {len(self.sizes)} runs; give one task per run.")
 
@@ -73,26 +68,18 @@ def is_task_runs(task):
     return isinstance(task, TaskRuns)
 
 
-def is_task_group(task):
-    """True when `task` names several tasks (a list/tuple, or a 1-D tensor)."""
-    if isinstance(task, (list, tuple)):
-        return True
-    shape = getattr(task, "shape", None)
-    return shape is not None and len(shape) == 1
-
-
 def is_static_task(task):
     """True when `task` is a Python (or NumPy) integer, known while tracing."""
     return isinstance(task, numbers.Integral)
 
 
-def group_members(tasks):
-    """The tasks of a group one by one: ints stay ints, a 1-D tensor is unstacked
-    into scalar tensors (its length must be known while tracing)."""
+def task_list(tasks):
+    """Several tasks one by one: ints stay ints, a 1-D tensor is unstacked into
+    scalar tensors (its length must be known while tracing)."""
     if isinstance(tasks, (list, tuple)):
         return list(tasks)
     if tasks.shape[0] is None:
-        raise ValueError("A group of tasks given as a tensor needs a length known while tracing.")
+        raise ValueError("Tasks given as a tensor need a length known while tracing.")
     return list(ops.unstack(tasks, num=tasks.shape[0], axis=0))
 
 
@@ -102,15 +89,6 @@ def take_task(stacked, task):
     if is_static_task(task):
         return stacked[task]
     return ops.take(stacked, task, axis=0)
-
-
-def take_tasks(stacked, tasks):
-    """The rows of a group of tasks, shape (len(tasks), *row shape)."""
-    if isinstance(tasks, (list, tuple)):
-        if all(is_static_task(t) for t in tasks):
-            return ops.take(stacked, ops.convert_to_tensor(list(tasks), "int32"), axis=0)
-        return ops.stack([take_task(stacked, t) for t in tasks])
-    return ops.take(stacked, tasks, axis=0)
 
 
 def select(per_task_values, task):

@@ -25,15 +25,15 @@ class TaskGenerators:
 
     def __call__(self, inputs, task, z, training=False):
         """Task `task`'s output: `task` is an int, or (for one shared model whose
-        slot j performs task j) a scalar integer tensor or a group of tasks, which
+        slot j performs task j) a scalar integer tensor or runs of the batch, which
         the model selects itself (see `ResnetGenerator.call`)."""
         if is_static_task(task):
             model_index, slot = self.routes[task]
             return self.models[model_index](inputs, task=slot, z=z, training=training)
         if not self.slot_per_task:
             raise ValueError(
-                "Only one shared generator with a slot per task can take a task index tensor or a "
-                "group of tasks; this method's tasks are spread over models or share a slot."
+                "Only one shared generator with a slot per task can take a task index tensor or "
+                "runs of the batch; this method's tasks are spread over models or share a slot."
             )
         return self.models[0](inputs, task=task, z=z, training=training)
 

@@ -13,7 +13,6 @@ from hyper_lifelong_gan.layers import (
     ReflectionPadding2D,
     TaskInstanceNorm,
 )
-from hyper_lifelong_gan.layers.task_selection import group_members, is_task_group
 
 CONV_KINDS = ("hyper", "plain", "piggyback")
 
@@ -44,11 +43,9 @@ class ResnetGenerator(keras.Model):
         inputs: images in [-1, 1], shape (batch, height, width, 3), height and
             width divisible by 4.
         task: which task to perform: a Python int, a scalar integer tensor (the
-            task's parameters are gathered; used by sampled distillation), or a
-            group of tasks (a list of ints or a 1-D tensor of known length), run
-            at once on the same inputs: the output then has a leading task axis,
-            (tasks, batch, height, width, 3); or runs of the batch with a task
-            each (`layers.task_selection.TaskRuns`, used by `--distill_spread`).
+            task's parameters are gathered; used by sampled distillation), or runs
+            of the batch with a task each (`layers.task_selection.TaskRuns`, used
+            by `--distill_runs`).
         z: noise vector of shape (z_dim,), required by the hyper kind.
 
     Example:
@@ -120,7 +117,9 @@ class ResnetGenerator(keras.Model):
         self.head_norm = norm("head_norm")
         self.down_convs = [conv(f"down{i}_conv", ngf * 2 ** i, 3, 2, "same") for i in (1, 2)]
         self.down_norms = [norm(f"down{i}_norm") for i in (1, 2)]
-        self.block_paddings = [ReflectionPadding2D(1, name=f"block{b}_padding", dtype=self.dtype_policy) for b in range(n_blocks)]
+        self.block_paddings = [
+            ReflectionPadding2D(1, name=f"block{b}_padding", dtype=self.dtype_policy) for b in range(n_blocks)
+        ]
         self.block_convs = [
             [conv(f"block{b}_conv{j}", ngf * 4, 3) for j in (1, 2)] for b in range(n_blocks)
         ]
@@ -135,7 +134,7 @@ class ResnetGenerator(keras.Model):
     def _norm_task(self, task):
         if self.task_conditional_norm:
             return task
-        return [0] * len(group_members(task)) if is_task_group(task) else 0
+        return 0  # one (gamma, beta) serves every task, and so every run of a batch
 
     def call(self, inputs, task=0, z=None, training=False):
         if self.conv_kind == "hyper" and z is None:
@@ -153,11 +152,6 @@ class ResnetGenerator(keras.Model):
             x = ops.relu(norm(conv(x, task=task, z=z), task=norm_task))
         x = self.tail_conv(self.tail_padding(x), task=task, z=z)
         x = ops.tanh(ops.cast(x, "float32"))
-        if is_task_group(task):
-            # (batch, h, w, tasks * c), task-major -> (tasks, batch, h, w, c).
-            count = len(group_members(task))
-            x = ops.reshape(x, (*ops.shape(x)[:3], count, self.output_channels))
-            x = ops.transpose(x, (3, 0, 1, 2, 4))
         return x
 
     def conv_layers(self):
@@ -168,6 +162,11 @@ class ResnetGenerator(keras.Model):
 
     def norm_layers(self):
         return [self.head_norm, *self.down_norms, *[n for pair in self.block_norms for n in pair], *self.up_norms]
+
+    def task_filters(self, count, z):
+        """The filters of tasks [0, count) at `z`, one stacked tensor per conv layer
+        (`TaskConvolution.task_filters`), for filter-space distillation."""
+        return [layer.task_filters(count, z) for layer in self.conv_layers()]
 
     @property
     def stacked_task_weights(self):

@@ -10,8 +10,8 @@ class StepCostModel:
     """Seconds per step of every task of the run, from the steps measured so far.
 
     A distilling method's step at task t runs the teacher and the student once more
-    for each earlier task it distils: all t of them, or at most K with
-    `--distill_tasks_per_step=K`, each at `distill_area` of the image area
+    for each earlier task it distils: all t of them, or at most `passes` with
+    `--distillation=sampled`, each at `distill_area` of the image area
     (`--distill_scale` squared). So a step costs about `a + b * passes(t)`. Each
     task's cost is measured while it trains; tasks not reached yet are predicted
     from a straight line through the measured ones or, while only one number of
@@ -21,10 +21,10 @@ class StepCostModel:
     that do not distil cost the same at every task.
     """
 
-    def __init__(self, distills, extra_pass_ratio=1.0, tasks_per_step=0, distill_area=1.0):
+    def __init__(self, distills, extra_pass_ratio=1.0, passes=0, distill_area=1.0):
         self.distills = distills
         self.extra_pass_ratio = extra_pass_ratio
-        self.tasks_per_step = tasks_per_step
+        self.distill_passes = passes  # 0: every earlier task (exact distillation)
         self.distill_area = distill_area
         self.measured = {}  # task index -> (seconds, steps)
 
@@ -34,7 +34,7 @@ class StepCostModel:
 
     def passes(self, task_index):
         """Distillation passes of a step of `task_index`, in full-size passes."""
-        distilled = min(task_index, self.tasks_per_step) if self.tasks_per_step else task_index
+        distilled = min(task_index, self.distill_passes) if self.distill_passes else task_index
         return distilled * self.distill_area
 
     def seconds_per_step(self, task_index):

@@ -8,7 +8,9 @@ the distillation term of eq. 10); `PairedTaskStep` (pix2pix) is here, and
 import keras
 import tensorflow as tf
 
+from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan import losses
+from hyper_lifelong_gan.training import distillation_schedule
 
 LOSS_NAMES = ("g_total", "g_adversarial", "g_l1", "distillation", "d_loss")
 
@@ -19,19 +21,23 @@ class TaskStep:
     noise_seed)` returning the losses summed over replicas) from their replica
     functions; `compile` wraps a replica function in XLA when asked.
 
-    Distillation (eq. 10): with `config.distill_tasks_per_step` = 0 every earlier
-    task is distilled in every step, exactly as the paper does. With K >= 1, the
-    step does K passes' worth of distillation: the batch's K x batch (pass, image)
-    slots are cut into runs (`config.distill_spread` per pass, 1 = a run is the
-    whole batch; `losses.spread_plan`), each run distils a distinct earlier task
-    drawn inside the compiled step, in random cycles that cover every earlier task
-    (`losses.cycled_tasks`; from the step's noise seed, so a resumed run draws the
-    same), and the sum is scaled by (t - 1) / K, an unbiased estimate of the full
-    sum. The drawn tasks reach the layers as an index tensor, so a draw never
-    retraces.
-    `config.distill_scale` < 1 distils on images resized to that share of their
-    side; `config.distill_batched` runs the distilled tasks as one grouped
-    computation instead of one pass per task.
+    Distillation (eq. 10): with `config.distillation` "exact" every earlier task is
+    distilled in every step, exactly as the paper does. With "sampled", the step
+    spends `config.distill_passes` passes on distillation: the batch's passes x
+    batch (pass, image) slots are cut into runs (`config.distill_runs` per pass,
+    1 = a run is the whole batch; `distillation_schedule.runs_plan`), each run
+    distils a distinct earlier task drawn inside the compiled step, in random
+    cycles that cover every earlier task (`distillation_schedule.cycled_tasks`;
+    from the step's noise seed, so a resumed run draws the same), and the sum is
+    scaled by (t - 1) / passes, an unbiased estimate of the full sum. The drawn
+    tasks reach the layers as an index tensor, so a draw never retraces.
+    `config.distill_scale` < 1 distils on images resized to that share of their side.
+    With "filters" the outputs are not distilled; instead every earlier task's
+    generated filters at the step's z are held near the teacher's
+    (`losses.filter_distillation_loss`, weight `config.filter_distill_weight`
+    within the beta-weighted term), in every step: the filters of all earlier
+    tasks come from one batched computation per layer, tiny next to a pass over
+    the images. "sampled_filters" adds that term to sampled output distillation.
 
     Args:
         method: the `ContinualMethod` (decides whether to distil).
@@ -80,29 +86,54 @@ class TaskStep:
 
     def distillation(self, teacher, student, images, z, seed):
         """The distillation term per example for the earlier tasks this step
-        distils, on `images` (x_d); see the class docstring."""
+        distils, on `images` (x_d): the outputs' L1 (exact or sampled) and, with
+        the filter choices, `config.filter_distill_weight` times the filter term;
+        see the class docstring."""
         config = self.config
-        earlier, passes = len(self.distill_tasks), config.distill_tasks_per_step
+        if config.distillation == "filters":
+            term = tf.zeros(tf.shape(images)[:1], tf.float32)
+        else:
+            term = self.output_distillation(teacher, student, images, z, seed)
+        if config.distillation in config_lib.FILTER_DISTILLATION:
+            term += config.filter_distill_weight * self.filter_distillation(teacher, student, z)
+        return term
+
+    def output_distillation(self, teacher, student, images, z, seed):
+        """The outputs' L1 per example, summed over every earlier task (exact) or
+        over drawn ones and scaled (sampled)."""
+        config = self.config
+        earlier = len(self.distill_tasks)
+        passes = config.distill_passes if config.distillation in config_lib.SAMPLED_DISTILLATION else 0
         images = losses.resize_for_distillation(images, config.distill_scale)
-        if 0 < passes < earlier and not config.distill_batched:
+        if 0 < passes < earlier:
             # Runs of whole batches are alike on every replica; shorter ones need to know
             # which part of the global batch this replica holds.
-            replica = self._replica_id() if config.distill_spread > 1 else 0
-            runs, plan = losses.spread_plan(earlier, passes, self.global_batch_size, config.distill_spread,
-                                            replica, self.strategy.num_replicas_in_sync)
-            tasks = losses.cycled_tasks(earlier, runs, seed)
-            term = losses.spread_distillation_loss(teacher, student, images, tasks, plan, z)
+            replica = self._replica_id() if config.distill_runs > 1 else 0
+            count, plan = distillation_schedule.runs_plan(earlier, passes, self.global_batch_size,
+                                                          config.distill_runs, replica,
+                                                          self.strategy.num_replicas_in_sync)
+            tasks = distillation_schedule.cycled_tasks(earlier, count, seed)
+            term = losses.runs_distillation_loss(teacher, student, images, tasks, plan, z)
             return (earlier / passes) * term
-        tasks, weight = losses.draw_distillation_tasks(earlier, passes, seed)
-        term = losses.distillation_loss(teacher, student, images, tasks, z, batched=config.distill_batched)
-        return term if weight == 1 else weight * term
+        return losses.distillation_loss(teacher, student, images, list(range(earlier)), z)
+
+    def filter_distillation(self, teacher, student, z):
+        """The filter term of every earlier task (`losses.filter_distillation_loss`)
+        between the generators' one shared model each, at `z`."""
+        if not (teacher.slot_per_task and student.slot_per_task):
+            raise ValueError("Filter distillation needs one shared generator with a slot per task; "
+                             "choose --distillation=exact or sampled for this method.")
+        earlier = len(self.distill_tasks)
+        return losses.filter_distillation_loss(teacher.models[0].task_filters(earlier, z),
+                                               student.models[0].task_filters(earlier, z))
 
     @staticmethod
     def _replica_id():
         """This replica's index among all replicas, known while tracing."""
         replica = tf.get_static_value(tf.distribute.get_replica_context().replica_id_in_sync_group)
         if replica is None:
-            raise ValueError("--distill_spread above 1 needs a strategy whose replica index is known while tracing; pass --distill_spread=1.")
+            raise ValueError("--distill_runs above 1 needs a strategy whose replica index is known while tracing; "
+                             "pass --distill_runs=1.")
         return int(replica)
 
     @staticmethod
