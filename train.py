@@ -18,6 +18,8 @@ import sys
 
 from hyper_lifelong_gan import cli
 
+INTERRUPTED_SENTENCE = "Interrupted; run the same command again to resume."
+cli.stop_on_ctrl_c(INTERRUPTED_SENTENCE)  # status 130, also while TensorFlow imports
 cli.quiet_tensorflow(sys.argv)
 
 from absl import app, logging  # noqa: E402
@@ -68,7 +70,7 @@ def main(argv):
         )
         return 1
     except (KeyboardInterrupt, TrainingInterrupted):  # before the loop (which saves and returns)
-        print("Interrupted; run the same command again to resume.", file=sys.stderr)
+        print(INTERRUPTED_SENTENCE, file=sys.stderr)
         return INTERRUPTED
     # Stopped by Ctrl-C inside the loop: the checkpoint is saved; a non-zero status
     # keeps `train.py && evaluate.py` from going on with a half-trained run.
