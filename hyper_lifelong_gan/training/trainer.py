@@ -44,6 +44,7 @@ from hyper_lifelong_gan.workdir import (  # noqa: F401 (ConfigMismatch, prepare_
     PROGRESS,
     RESULTS,
     ConfigMismatch,
+    assert_restored,
     check_checkpoint_layout,
     check_or_write_run_config,
     check_run_config,
@@ -346,7 +347,10 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
     print(settings_text(config, tasks, method, strategy, policy, mode.jit_compile, lengths),
           file=log_stream, flush=True)
     if distributed.is_multi_worker(strategy):
-        role = "the chief: writes the run" if files.chief else f"writes nothing to the workdir (scratch: {files.scratch})"
+        role = (
+            "the chief: writes the run" if files.chief
+            else f"writes nothing to the workdir (scratch: {files.scratch})"
+        )
         workers = strategy.num_replicas_in_sync // len(strategy.extended.worker_devices)
         print(f"  worker {distributed.worker_label(strategy)} of {workers}, {role}",
               file=log_stream, flush=True)
@@ -381,7 +385,7 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
         latest = tf.train.latest_checkpoint(checkpoint_dir)  # every worker resumes from the chief's
         if latest:
             check_checkpoint_layout(latest)
-            checkpoint.restore(latest).assert_existing_objects_matched()
+            assert_restored(checkpoint.restore(latest), latest)
             _use_learning_rate(setup.checkpoint_items, config.learning_rate)
         start_step = int(step_counter.numpy())
         if progress is None:
@@ -461,15 +465,17 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
                 "Run the same command again to resume.", file=log_stream, flush=True,
             )
             return results
+        # Every worker records the task as learned: a worker's results (and train.py's
+        # exit status) must not hang on seeing the chief's results.json, which a worker
+        # whose --workdir is not the chief's (or is behind a slow file system) does not.
+        record_stage(results, task_index, scores or {}, student.count_params(), len(tasks))
         if files.chief:
-            record_stage(results, task_index, scores, student.count_params(), len(tasks))
             write_json_atomically(results_path, results)
             _write_task_summaries(
                 writer, student, tasks, task_index, results["metrics"], samples, step_offset + num_steps
             )
             write_json_atomically(os.path.join(workdir, PROGRESS), {"completed_tasks": task_index + 1})
         distributed.barrier(strategy)  # the other workers wait here for the chief's results
-        results = results if files.chief else load_json(results_path, results)
         previous = student
         if INTERRUPT.requested and task_index + 1 < len(tasks):
             progress.close()
@@ -628,9 +634,13 @@ def settings_text(config, tasks, method, strategy, policy, jit_compile, lengths)
         f"{config.n_blocks} residual blocks, K {config.K}; PatchGAN ndf {config.ndf} ({config.discriminator})",
         f"  steps: {per_task} per task ({sum(lengths)} in all), batch {config.batch_size} "
         f"({config.batch_size // replicas} per replica on {replicas} replica(s): {devices})",
-        f"  learning rate {config.learning_rate:g}{schedule}; precision {policy}, XLA {'on' if jit_compile else 'off'}, seed {config.seed}",
-        f"  writes to {config.workdir} (TensorBoard: tensorboard --logdir {os.path.dirname(os.path.normpath(config.workdir)) or '.'})",
+        f"  learning rate {config.learning_rate:g}{schedule}; precision {policy}, "
+        f"XLA {'on' if jit_compile else 'off'}, seed {config.seed}",
+        f"  writes to {config.workdir} (TensorBoard: tensorboard --logdir "
+        f"{os.path.dirname(os.path.normpath(config.workdir)) or '.'})",
     ])
 
 
-__all__ = ["ConfigMismatch", "NonFiniteLoss", "prepare_config", "prepare_data", "train", "print_tables", "format_duration"]
+__all__ = [
+    "ConfigMismatch", "NonFiniteLoss", "prepare_config", "prepare_data", "train", "print_tables", "format_duration",
+]
