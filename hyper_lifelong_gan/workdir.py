@@ -197,9 +197,11 @@ def assert_restored(status, prefix):
     checkpoint written before the generators' last convolution had a bias lacks it: the
     bias (and its optimizer moments) keep their initial zeros, which is exactly the
     network the checkpoint was trained as, and the rest is not checked."""
-    names = [name for name, _ in tf.train.list_variables(prefix)]
-    has_generator = any("tail_conv." in name for name in names)
-    has_output_bias = any(f"tail_conv.{bias}/" in name for name in names for bias in ("bias", "tasks_bias"))
+    # Keys as `methods.base.weights_trackable` makes them, with TensorFlow's escape of
+    # "." in an object's name: ".../tail_conv..tasks_bias/.ATTRIBUTES/VARIABLE_VALUE".
+    names = [name.replace("..", ".") for name, _ in tf.train.list_variables(prefix)]
+    has_generator = any("/tail_conv." in name for name in names)
+    has_output_bias = any(f"/tail_conv.{bias}/" in name for name in names for bias in ("bias", "tasks_bias"))
     if has_generator and not has_output_bias:
         status.expect_partial()
     else:

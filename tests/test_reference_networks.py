@@ -237,3 +237,38 @@ def test_run_config_records_the_padding_and_older_runs_read_as_same(tmp_path):
     assert workdir_lib.check_run_config(dataclasses.replace(config, padding="same"))
     with pytest.raises(workdir_lib.ConfigMismatch, match=r"--padding='same' \(now 'reference'\)"):
         workdir_lib.check_run_config(config)
+
+
+def test_a_task_checkpoint_written_before_the_output_bias_loads_with_a_zero_bias(tmp_path):
+    import tensorflow as tf
+
+    from hyper_lifelong_gan import config as config_lib
+    from hyper_lifelong_gan import workdir as workdir_lib
+    from hyper_lifelong_gan.methods import get_method
+
+    method = get_method("hyper_lifelong_gan")
+    generator_config = config_lib.generator_config(
+        config_lib.TrainConfig(ngf=4, n_blocks=1, K=3, z_dim=8, hidden_units=8)
+    )
+    model = method.start_task(None, 0, generator_config).models[0]
+    _randomise(model, np.random.default_rng(2))
+    bias = model.tail_conv.bias
+
+    def write_without(skipped):
+        # What an older version wrote (the keys of `methods.base.weights_trackable`).
+        weights = {
+            v.path.removeprefix(model.name + "/").replace("/", "."): v for v in model.weights if v is not skipped
+        }
+        tf.train.Checkpoint(generator_0=tf.train.Checkpoint(**weights)).write(
+            workdir_lib.task_checkpoint_prefix(str(tmp_path), 0)
+        )
+
+    write_without(bias)
+    restored = workdir_lib.restore_task_generators(str(tmp_path), 0, method, generator_config).models[0]
+    for ours, theirs in zip(restored.weights, model.weights):
+        expected = np.zeros(bias.shape) if theirs is bias else np.asarray(theirs)
+        np.testing.assert_array_equal(np.asarray(ours), expected)
+    # Any other missing weight is still an error.
+    write_without(model.head_conv.shared_weight)
+    with pytest.raises(AssertionError):
+        workdir_lib.restore_task_generators(str(tmp_path), 0, method, generator_config)
