@@ -347,10 +347,8 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
     print(settings_text(config, tasks, method, strategy, policy, mode.jit_compile, lengths),
           file=log_stream, flush=True)
     if distributed.is_multi_worker(strategy):
-        role = (
-            "the chief: writes the run" if files.chief
-            else f"writes nothing to the workdir (scratch: {files.scratch})"
-        )
+        scratch = f"writes nothing to the workdir (scratch: {files.scratch})"
+        role = "the chief: writes the run" if files.chief else scratch
         workers = strategy.num_replicas_in_sync // len(strategy.extended.worker_devices)
         print(f"  worker {distributed.worker_label(strategy)} of {workers}, {role}",
               file=log_stream, flush=True)
@@ -465,9 +463,7 @@ def _train_tasks(config, tasks, method, policy, interrupt_after_steps, log_strea
                 "Run the same command again to resume.", file=log_stream, flush=True,
             )
             return results
-        # Every worker records the task as learned: a worker's results (and train.py's
-        # exit status) must not hang on seeing the chief's results.json, which a worker
-        # whose --workdir is not the chief's (or is behind a slow file system) does not.
+        # Every worker: its status must not hang on seeing the chief's results.json.
         record_stage(results, task_index, scores or {}, student.count_params(), len(tasks))
         if files.chief:
             write_json_atomically(results_path, results)
