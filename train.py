@@ -62,7 +62,8 @@ def main(argv):
     except (config_lib.InvalidConfig, DatasetError, FloatingPointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except trainer.tf.errors.UnavailableError:  # --strategy=multi_worker: a peer stopped answering
+    # --strategy=multi_worker: a peer stopped answering (a collective's or a heartbeat's deadline, too).
+    except (trainer.tf.errors.UnavailableError, trainer.tf.errors.DeadlineExceededError):
         print(
             "error: another worker of the cluster stopped answering (TF_CONFIG); "
             "run the same command again on every worker to resume from the last checkpoint.",
