@@ -23,6 +23,7 @@ import sys
 
 from hyper_lifelong_gan import cli
 
+cli.stop_on_ctrl_c("Interrupted; run the same command again to evaluate.")  # status 130, at any moment
 cli.quiet_tensorflow(sys.argv, import_now=False)  # --help and flag errors need no TensorFlow
 
 from absl import app, flags  # noqa: E402

@@ -18,6 +18,8 @@ import sys
 
 from hyper_lifelong_gan import cli
 
+INTERRUPTED_SENTENCE = "Interrupted; run the same command again to resume."
+cli.stop_on_ctrl_c(INTERRUPTED_SENTENCE)  # status 130, also while TensorFlow imports
 cli.quiet_tensorflow(sys.argv)
 
 from absl import app, logging  # noqa: E402
@@ -60,7 +62,8 @@ def main(argv):
     except (config_lib.InvalidConfig, DatasetError, FloatingPointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except trainer.tf.errors.UnavailableError:  # --strategy=multi_worker: a peer stopped answering
+    # --strategy=multi_worker: a peer stopped answering (a collective's or a heartbeat's deadline, too).
+    except (trainer.tf.errors.UnavailableError, trainer.tf.errors.DeadlineExceededError):
         print(
             "error: another worker of the cluster stopped answering (TF_CONFIG); "
             "run the same command again on every worker to resume from the last checkpoint.",
@@ -68,7 +71,7 @@ def main(argv):
         )
         return 1
     except (KeyboardInterrupt, TrainingInterrupted):  # before the loop (which saves and returns)
-        print("Interrupted; run the same command again to resume.", file=sys.stderr)
+        print(INTERRUPTED_SENTENCE, file=sys.stderr)
         return INTERRUPTED
     # Stopped by Ctrl-C inside the loop: the checkpoint is saved; a non-zero status
     # keeps `train.py && evaluate.py` from going on with a half-trained run.

@@ -1,12 +1,17 @@
 """What every command line of the project shares: a quiet start and one-line flag errors.
 
     from hyper_lifelong_gan import cli
-    cli.quiet_tensorflow(sys.argv)          # first, before anything imports TensorFlow
+    cli.stop_on_ctrl_c("Interrupted; ...")  # first: a Ctrl-C from here on ends in that sentence
+    cli.quiet_tensorflow(sys.argv)          # then, before anything imports TensorFlow
                                             # (import_now=False: later, cli.import_tensorflow())
     from absl import app, flags
     ...
     app.run(main, flags_parser=cli.flags_parser("train.py"))
 
+- `stop_on_ctrl_c`: a Ctrl-C at any moment (TensorFlow's import takes seconds)
+  prints one sentence and ends the command with status 130, not Python's
+  traceback; the trainer replaces it with its own handler while it trains (a
+  checkpoint first, see `training.run_control`) and puts it back after.
 - `quiet_tensorflow`: TensorFlow's C++ start-up logging (oneDNN notes, "Could not
   find cuda drivers", an `E0000 ... failed call to cuInit` error on a machine
   without a GPU) is not printed unless the command is given `--verbosity`/`-v`.
@@ -25,8 +30,11 @@
 import dataclasses
 import os
 import re
+import signal
 import sys
 import tempfile
+
+INTERRUPTED_STATUS = 130  # the shell's status for a command stopped by Ctrl-C
 
 HELP_FLAGS = ("--help", "-help", "-h", "-?", "--helpshort", "-helpshort", "--helpfull", "-helpfull")
 # TensorFlow's C++ start-up lines: "I0000 00:00:... port.cc:153] ...", absl's note
@@ -35,6 +43,21 @@ _STARTUP_NOISE = re.compile(
     r"^([IWE]\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\]|WARNING: All log messages before absl::InitializeLog"
     r"|To enable the following instructions:)"
 )
+
+
+def stop_on_ctrl_c(sentence):
+    """From now on a Ctrl-C (SIGINT) prints `sentence` and exits with status 130.
+
+    The exit is a `SystemExit` raised where the main thread is (inside an import, say),
+    so `finally` blocks run: `import_tensorflow` gives stderr back first. Nothing is
+    written but the sentence (os.write: the main thread may be inside a write to
+    stderr itself)."""
+
+    def stop(signum, frame):
+        os.write(2, f"\n{sentence}\n".encode())
+        raise SystemExit(INTERRUPTED_STATUS)
+
+    signal.signal(signal.SIGINT, stop)
 
 
 def verbose_requested(argv):

@@ -71,6 +71,14 @@ class TrainConfig:
         "parameter counts imply it)."
     ))
     n_blocks: int = _field(None, "Residual blocks of the generator (toy: 2; real: 6, the paper's).")
+    padding: str = _field("same", (
+        "How the generator's stride-2 convolutions align on even sizes: same (TensorFlow's padding='same': a "
+        "stride-2 convolution pads only the bottom/right, a transposed one keeps the first 2n rows of its output) "
+        "or reference (CycleGAN/pix2pix's PyTorch ResnetGenerator: padding 1 on every side, transposed "
+        "convolutions with padding=1, output_padding=1; for weights ported to or from it, or outputs compared "
+        "with it). Same parameters either way, outputs shifted by a pixel at each stride. Default same: the "
+        "paper used TensorFlow, and runs made before this option were trained so."
+    ))
     ndf: int = _field(None, (
         "Filters of the PatchGAN discriminator's first layer (toy: 16; real: 64, pix2pix/CycleGAN's 70x70 PatchGAN; "
         "the paper does not describe its discriminator)."
@@ -202,6 +210,9 @@ RUNS_ROOT = "runs"
 RESUMABLE_CHANGES = (
     "workdir", "log_every", "sample_every", "checkpoint_every", "data_dir", "strategy", "cluster_timeout",
 )
+# Fields added since runs were first recorded, with the value a run recorded before
+# them used (a resume with another value is refused like any other change).
+UNRECORDED_VALUES = {"padding": "same"}
 
 
 def field_help():
@@ -259,6 +270,7 @@ def keep_period(spec, num_tasks):
 def generator_config(config):
     """The `ResnetGenerator` arguments a run's config implies."""
     return dict(
+        padding=config.padding,
         ngf=config.ngf,
         n_blocks=config.n_blocks,
         num_bases=config.K,
@@ -275,6 +287,8 @@ def generator_config(config):
 LR_SCHEDULES = ("constant", "linear_decay")
 DISCRIMINATORS = ("per_task", "shared")
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
+# The generator's stride-2 alignments (`models.ResnetGenerator`'s `padding`).
+PADDINGS = ("same", "reference")
 
 # The fields that take one of a few words: the one list of their values, read by the
 # flag rules below and by every command that defines flags from TrainConfig.
@@ -287,6 +301,7 @@ CHOICES = {
     "lr_schedule": LR_SCHEDULES,
     "discriminator": DISCRIMINATORS,
     "strategy": STRATEGIES,
+    "padding": PADDINGS,
 }
 
 

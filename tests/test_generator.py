@@ -13,14 +13,15 @@ TINY_GENERATOR = dict(ngf=4, n_blocks=1, num_bases=K, z_dim=Z_DIM, hidden_units=
 
 def test_generator_basics():
     # Eight hyper convs of the tiny generator have 6 weights each (W, H's four and C,
-    # the per-task ones with a row per task); seven norms have two (gamma, beta).
+    # the per-task ones with a row per task), the last one a bias too (a row per task);
+    # seven norms have two (gamma, beta).
     run_layer_test(
         ResnetGenerator,
         init_kwargs=dict(num_tasks=2, **TINY_GENERATOR),
         input_shape=(2, 16, 16, 3),
         call_kwargs=dict(task=1, z=_z()),
         expected_output_shape=(2, 16, 16, 3),
-        expected_num_trainable_weights=8 * 6 + 7 * 2,
+        expected_num_trainable_weights=8 * 6 + 1 + 7 * 2,
         unused_tasks=(0,),
         mixed_precision_output_dtype="float32",
         mixed_precision_tolerance=0.25,  # bfloat16 through 8 convs and 7 norms
@@ -78,3 +79,41 @@ def test_generator_under_global_mixed_precision():
 def test_generator_dtype_argument_reaches_its_layers():
     generator = build_generator(dtype="mixed_bfloat16", **TINY_GENERATOR)
     assert {layer.compute_dtype for layer in generator._flatten_layers()} == {"bfloat16"}
+
+
+@pytest.mark.parametrize("conv_kind", CONV_KINDS)
+def test_reference_padding_reaches_every_conv_kind_and_its_saved_config(conv_kind):
+    same = build_generator(conv_kind=conv_kind, num_tasks=2, **TINY_GENERATOR)
+    reference = build_generator(conv_kind=conv_kind, num_tasks=2, padding="reference", **TINY_GENERATOR)
+    assert [layer.padding for layer in reference.down_convs + reference.up_convs] == ["reference"] * 4
+    assert copy_weights(same, reference) == len(reference.weights)  # the same weights either way
+    x, z = _images((2, 16, 16, 3)), _z()
+    shifted = _np(reference(x, task=1, z=z))
+    assert shifted.shape == x.shape
+    assert np.max(np.abs(shifted - _np(same(x, task=1, z=z)))) > 1e-3
+    rebuilt = ResnetGenerator.from_config(reference.get_config())
+    assert rebuilt.padding == "reference" and rebuilt.up_convs[1].padding == "reference"
+    with pytest.raises(ValueError, match="valid choices are same, reference"):
+        ResnetGenerator(padding="valid")
+
+
+@pytest.mark.parametrize("conv_kind", CONV_KINDS)
+def test_output_bias_is_per_task_where_the_filters_are(conv_kind):
+    import tensorflow as tf
+
+    from hyper_lifelong_gan.layers.task_selection import TaskRuns
+
+    generator = build_generator(conv_kind=conv_kind, num_tasks=2, **TINY_GENERATOR)
+    bias = generator.tail_conv.bias
+    per_task = conv_kind != "plain"
+    assert tuple(bias.shape) == ((2, 3) if per_task else (3,))
+    assert any(v is bias for v in generator.stacked_task_weights) == per_task
+    np.testing.assert_array_equal(_np(bias), 0.0)  # zero at the start, as the reference's
+    bias.assign(np.random.default_rng(3).normal(0, 0.3, bias.shape).astype("float32"))
+    x, z = _images((2, 16, 16, 3)), _z()
+    singles = [_np(generator(x, task=task, z=z)) for task in range(2)]
+    # Every way of naming tasks adds each task's own bias.
+    np.testing.assert_allclose(_np(generator(x, task=[0, 1], z=z)), np.stack(singles), atol=1e-5)
+    np.testing.assert_allclose(_np(generator(x, task=tf.constant(1), z=z)), singles[1], atol=1e-5)
+    runs = _np(generator(x, task=TaskRuns([1, 0], [1, 1]), z=z))
+    np.testing.assert_allclose(runs, np.stack([singles[1][0], singles[0][1]]), atol=1e-5)

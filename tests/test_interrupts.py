@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import tensorflow as tf
@@ -127,3 +128,28 @@ def test_a_second_ctrl_c_stops_at_once_with_status_130():
     assert completed.stdout == "first Ctrl-C noted\n"
     assert "Ctrl-C: saving a checkpoint after this step" in completed.stderr
     assert "Second Ctrl-C: stopping now" in completed.stderr
+
+
+@pytest.mark.parametrize("script, flags, sentence", [
+    ("train.py", [], "Interrupted; run the same command again to resume."),
+    ("evaluate.py", [], "Interrupted; run the same command again to evaluate."),
+    ("translate.py", ["--task=1", "--input=in.png", "--output=translated"],
+     "Interrupted; run the same command again to translate."),
+    ("export.py", ["--output=exported"], "Interrupted; run the same command again to export."),
+])
+def test_ctrl_c_while_tensorflow_imports_ends_in_one_sentence(tmp_path, script, flags, sentence):
+    # One second in, the command is still importing TensorFlow (or, on a fast machine,
+    # just past it): either way a Ctrl-C ends it with its sentence and status 130.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    workdir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(root, script), f"--workdir={workdir}", *flags],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )
+    time.sleep(1.0)
+    assert process.poll() is None, process.communicate()  # still starting: the signal is not too late
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and stdout == ""
+    assert [line for line in stderr.splitlines() if line.strip()] == [sentence]

@@ -16,7 +16,8 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = [
-    "--tasks=toy_labels2street,toy_edges2bags", "--image_size=32", "--ngf=4", "--n_blocks=1", "--ndf=8", "--batch_size=4", "--eval_examples=4",
+    "--tasks=toy_labels2street,toy_edges2bags", "--image_size=32", "--ngf=4", "--n_blocks=1", "--ndf=8",
+    "--batch_size=4", "--eval_examples=4",
     "--jit_compile=false", "--log_every=1", "--sample_every=0",
 ]
 WAIT = 420  # seconds any one process may take before the test gives up on it
@@ -36,7 +37,7 @@ def _tf_config(addresses, index):
     return json.dumps({"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}})
 
 
-def _start(args, log_path, tf_config=None):
+def _start(args, log_path, tf_config=None, cwd=ROOT):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("TF_CONFIG", None)
     if tf_config is not None:
@@ -44,7 +45,7 @@ def _start(args, log_path, tf_config=None):
     log = open(log_path, "w")
     return subprocess.Popen(
         [sys.executable, os.path.join(ROOT, "train.py"), *args],
-        stdout=log, stderr=subprocess.STDOUT, text=True, cwd=ROOT, env=env,
+        stdout=log, stderr=subprocess.STDOUT, text=True, cwd=cwd, env=env,
     )
 
 
@@ -60,10 +61,10 @@ def _finish(processes, logs):
         assert code == 0, f"{log}:\n" + open(log).read()[-3000:]
 
 
-def _launch_pair(args, tmp_path, name):
+def _launch_pair(args, tmp_path, name, folders=(ROOT, ROOT)):
     addresses = [f"127.0.0.1:{port}" for port in _free_ports(2)]
     logs = [str(tmp_path / f"{name}_worker{i}.log") for i in range(2)]
-    processes = [_start(args, logs[i], _tf_config(addresses, i)) for i in range(2)]
+    processes = [_start(args, logs[i], _tf_config(addresses, i), cwd=folders[i]) for i in range(2)]
     return processes, logs
 
 
@@ -110,6 +111,32 @@ def test_two_workers_match_one_process(tmp_path, toy_data_dir):
     assert "writes the run" in open(logs[0]).read()
 
 
+# The command of issue 30 (the toy sizes, 12 steps per task), with which the non-chief
+# used to exit 130 ("interrupted") after a finished run.
+ISSUE_COMMAND = [
+    "--tasks=toy_labels2street,toy_edges2bags", "--strategy=multi_worker", "--steps_per_task=12", "--log_every=4",
+    "--batch_size=4", "--jit_compile=false", "--eval_examples=8",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("extra", [[], ["--sample_every=0"]], ids=["issue_command", "sample_every_0"])
+def test_every_worker_of_a_finished_run_exits_0(tmp_path, toy_data_dir, extra):
+    # No --workdir: each worker's runs/<method> is under its own working folder, so the
+    # non-chief never sees the chief's results.json (as on machines without a shared
+    # folder, or behind a slow one). Its exit status must come from what it learned.
+    folders = [tmp_path / "chief", tmp_path / "other"]
+    for folder in folders:
+        folder.mkdir()
+    args = [*ISSUE_COMMAND, *extra, f"--data_dir={toy_data_dir}"]
+    processes, logs = _launch_pair(args, tmp_path, "finished", folders=[str(f) for f in folders])
+    _finish(processes, logs)  # both exit 0
+    with open(folders[0] / "runs" / "hyper_lifelong_gan" / "results.json") as stream:
+        assert len(json.load(stream)["params"]) == 2
+    assert not (folders[1] / "runs").exists()  # the non-chief wrote nothing
+    assert "Interrupted" not in open(logs[1]).read()
+
+
 @pytest.mark.slow
 def test_killed_worker_resumes_with_the_same_command(tmp_path, toy_data_dir):
     workdir = str(tmp_path / "run")
@@ -133,7 +160,8 @@ def test_killed_worker_resumes_with_the_same_command(tmp_path, toy_data_dir):
         for process in processes:
             process.kill()
             process.wait()
-    with open(os.path.join(workdir, "progress.json") if os.path.exists(os.path.join(workdir, "progress.json")) else os.devnull) as stream:
+    progress = os.path.join(workdir, "progress.json")
+    with open(progress if os.path.exists(progress) else os.devnull) as stream:
         text = stream.read()
     assert not text or json.loads(text)["completed_tasks"] < 2
     assert "run the same command again on every worker" in open(logs[0]).read()

@@ -119,14 +119,15 @@ class _HyperKernel(TaskConvolution):
             (self.coefficients,) = add_task_weights(
                 self, self.num_tasks, [("tasks_coefficients", (self.num_bases, self.num_bases), "identity")]
             )
+        self.build_bias()
 
     @property
     def stacked_task_weights(self):
-        """The variables with a row per task (H_i's weights and C_i)."""
+        """The variables with a row per task (H_i's weights, C_i and the bias, if any)."""
         weights = list(self.filter_generators) if self.task_specific_base_filters else []
         if self.coefficients is not None:
             weights.append(self.coefficients)
-        return weights
+        return weights + super().stacked_task_weights
 
     def base_filters(self, task, z):
         """B_i = H_i(z), shape (k*k, K); eq. 3 (or the learned B_i of the ablation).
@@ -212,14 +213,16 @@ class HyperConv2D(_HyperKernel):
     The filter of task i is `reshape(H_i(z) @ (C_i @ W))`: a shared weight matrix
     W (K x c_in*c_out), a per-task filter generator H_i (an MLP z -> hidden (ReLU)
     -> k*k*K) and per-task coefficients C_i (K x K, identity at start). Everything
-    per task is small; W is the bulk and is shared. There is no bias: every
-    convolution of the generator is followed by instance normalisation.
+    per task is small; W is the bulk and is shared. A bias (per task) only with
+    `use_bias`: every convolution of the generator but the last is followed by
+    instance normalisation, which would cancel it.
 
     Args:
         filters: number of output channels c_out.
         kernel_size: int or pair, the spatial size k of the filter.
         strides: int or pair.
-        padding: "valid" or "same".
+        padding: "valid", "same" or "reference" (see `TaskConvolution`).
+        use_bias: add a bias per task (a stacked per-task weight), zero at the start.
         num_tasks: how many tasks this layer serves (the model is rebuilt with one
             more when a task is added; see `models.grow_generator`).
         num_bases: K, the number of base filters (paper: 7).

@@ -65,6 +65,7 @@ class _PiggybackKernel(TaskConvolution):
                     initializer=keras.initializers.RandomNormal(stddev=1.0 / math.sqrt(bank_size)),
                 )
             self.combinations.append(combination)
+        self.build_bias()
 
     def task_weights(self, task):
         return [w for w in (self.unconstrained[task], self.combinations[task]) if w is not None]
@@ -91,10 +92,10 @@ class _PiggybackKernel(TaskConvolution):
 
 @keras.saving.register_keras_serializable(package="hyper_lifelong_gan")
 class PiggybackConv2D(_PiggybackKernel):
-    """2D convolution (no bias) with PiggybackGAN's per-task filters.
+    """2D convolution with PiggybackGAN's per-task filters (a bias per task only with `use_bias`).
 
     Args:
-        filters, kernel_size, strides, padding: as in `keras.layers.Conv2D`.
+        filters, kernel_size, strides, padding, use_bias: see `TaskConvolution`.
         num_tasks: how many tasks the layer serves.
         unconstrained_fraction: lambda, the share of each later task's filters that
             are new and unconstrained (paper: 0.5).

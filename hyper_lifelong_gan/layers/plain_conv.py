@@ -20,6 +20,7 @@ class _PlainKernel(TaskConvolution):
             shape=(*self.kernel_size, in_channels, self.filters),
             initializer=keras.initializers.RandomNormal(stddev=math.sqrt(2.0 / fan_in)),
         )
+        self.build_bias()
 
     def task_kernel(self, task, z):
         return self.filter  # the same for every task, however it is named
@@ -27,13 +28,15 @@ class _PlainKernel(TaskConvolution):
 
 @keras.saving.register_keras_serializable(package="hyper_lifelong_gan")
 class PlainConv2D(_PlainKernel):
-    """A conventional 2D convolution (no bias) that accepts and ignores `task` and `z`.
+    """A conventional 2D convolution (a bias only with `use_bias`) that accepts and ignores `task` and `z`.
 
     It lets one generator definition build both the hyper-factorized model and the
     conventional one of the Full and LifelongGAN++ baselines.
 
     Args:
-        filters, kernel_size, strides, padding: as in `keras.layers.Conv2D`.
+        filters, kernel_size, strides, padding: as in `keras.layers.Conv2D`
+            (padding also "reference": see `TaskConvolution`).
+        use_bias: add a bias (zero at the start), shared like the filter.
 
     Call arguments:
         inputs: a 4D tensor, channels last.
@@ -43,7 +46,7 @@ class PlainConv2D(_PlainKernel):
 
 @keras.saving.register_keras_serializable(package="hyper_lifelong_gan")
 class PlainConv2DTranspose(_PlainKernel):
-    """A conventional transposed convolution (no bias) that ignores `task` and `z`.
+    """A conventional transposed convolution (a bias only with `use_bias`) that ignores `task` and `z`.
 
     With padding="same" a stride-s layer multiplies the spatial size by exactly s.
     """

@@ -24,6 +24,8 @@ class TaskInstanceNorm(keras.layers.Layer):
         num_tasks: how many (gamma, beta) pairs to hold (the rows of `gamma` and
             `beta`, shape (num_tasks, channels)).
         epsilon: added to the variance.
+        affine: learn the scale and offset (True); False normalises only and holds no
+            weights (pix2pix's PatchGAN, PyTorch's `InstanceNorm2d` default).
 
     Call arguments:
         inputs: a 4D tensor, channels last.
@@ -35,14 +37,17 @@ class TaskInstanceNorm(keras.layers.Layer):
     >>> y = norm(keras.ops.ones((2, 8, 8, 16)), task=2)
     """
 
-    def __init__(self, num_tasks=1, epsilon=1e-5, **kwargs):
+    def __init__(self, num_tasks=1, epsilon=1e-5, affine=True, **kwargs):
         super().__init__(**kwargs)
         if num_tasks < 1:
             raise ValueError(f"`num_tasks` must be positive, got {num_tasks}.")
         self.num_tasks = num_tasks
         self.epsilon = epsilon
+        self.affine = affine
 
     def build(self, input_shape):
+        if not self.affine:
+            return
         channels = input_shape[-1]
         # One row per task (see `task_selection`).
         self.gamma, self.beta = add_task_weights(
@@ -51,13 +56,17 @@ class TaskInstanceNorm(keras.layers.Layer):
 
     @property
     def stacked_task_weights(self):
-        return [self.gamma, self.beta]
+        return [self.gamma, self.beta] if self.affine else []
 
     def call(self, inputs, task=0):
         if is_static_task(task) and not 0 <= task < self.num_tasks:
             raise ValueError(
                 f"Layer {self.name!r} serves tasks 0..{self.num_tasks - 1}, got task={task}."
             )
+        x = ops.cast(inputs, "float32")
+        mean, variance = ops.moments(x, axes=(1, 2), keepdims=True)
+        if not self.affine:
+            return ops.cast((x - mean) * ops.rsqrt(variance + self.epsilon), inputs.dtype)
         if is_task_runs(task):
             # Each image's own task's parameters, shape (batch, 1, 1, channels).
             per_image = task.per_image()
@@ -65,8 +74,6 @@ class TaskInstanceNorm(keras.layers.Layer):
             beta = ops.take(self.beta, per_image, axis=0)[:, None, None, :]
         else:
             gamma, beta = take_task(self.gamma, task), take_task(self.beta, task)
-        x = ops.cast(inputs, "float32")
-        mean, variance = ops.moments(x, axes=(1, 2), keepdims=True)
         # gamma * (x - mean) / std + beta, folded into one multiply-add over the image
         # (the per-channel terms are computed once): the same up to float rounding,
         # and about two thirds of the two-step form's time on CPU (docs/performance.md).
@@ -79,5 +86,5 @@ class TaskInstanceNorm(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(num_tasks=self.num_tasks, epsilon=self.epsilon)
+        config.update(num_tasks=self.num_tasks, epsilon=self.epsilon, affine=self.affine)
         return config

@@ -11,7 +11,8 @@ def build_patch_discriminator(input_channels=6, ndf=64, n_layers=3, name="discri
     With n_layers=3 every output logit sees a 70x70 patch of the input. Instance
     normalisation (not batch norm) keeps each image's logits independent of the
     rest of the batch, so a step gives the same losses on one device as split over
-    several replicas. Logits come out in float32 under mixed precision.
+    several replicas; as in pix2pix's NLayerDiscriminator (PyTorch's InstanceNorm2d)
+    it has no scale or offset. Logits come out in float32 under mixed precision.
 
     Args:
         input_channels: 6 for a conditional pix2pix D (input and output images
@@ -33,7 +34,7 @@ def build_patch_discriminator(input_channels=6, ndf=64, n_layers=3, name="discri
             )
         )
         if index > 0:
-            layers.append(TaskInstanceNorm(num_tasks=1, name=f"norm{index}"))
+            layers.append(TaskInstanceNorm(num_tasks=1, affine=False, name=f"norm{index}"))
         layers.append(keras.layers.LeakyReLU(0.2, name=f"activation{index}"))
     layers.append(keras.layers.ZeroPadding2D(1, name="logits_padding"))
     layers.append(

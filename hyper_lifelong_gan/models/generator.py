@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from hyper_lifelong_gan.config import PADDINGS
 from hyper_lifelong_gan.layers import (
     HyperConv2D,
     HyperConv2DTranspose,
@@ -22,9 +23,11 @@ class ResnetGenerator(keras.Model):
     """ResNet image-to-image generator that serves several tasks.
 
     c7s1-ngf, d(2 ngf), d(4 ngf), n residual blocks R(4 ngf), u(2 ngf), u(ngf),
-    c7s1-3, tanh; reflection padding, instance normalisation, no conv biases
-    (the paper's ResNet-6 at ngf=64 has 7,841,408 parameters with conventional
-    filters and 6,274,448 hyper-factorized, 193,296 of them per task).
+    c7s1-3, tanh; reflection padding, instance normalisation, a bias only on the
+    last convolution (the others' would be cancelled by the instance norm that
+    follows; per task where the filters are), as in CycleGAN's ResnetGenerator. The
+    paper's ResNet-6 at ngf=64 has 7,841,411 parameters with conventional filters
+    and 6,274,451 hyper-factorized, 193,299 of them per task.
 
     Args:
         num_tasks: how many tasks the model serves; task-specific parameters are
@@ -38,6 +41,9 @@ class ResnetGenerator(keras.Model):
         task_conditional_norm: one instance-norm (gamma, beta) per task; if False,
             one pair shared by all tasks.
         unconstrained_fraction: lambda of the piggyback layers.
+        padding: how the stride-2 convolutions align: "same" (TensorFlow's, pad
+            bottom/right) or "reference" (CycleGAN/pix2pix's PyTorch padding 1; see
+            `layers.TaskConvolution`); the other convolutions reflection-pad.
 
     Call arguments:
         inputs: images in [-1, 1], shape (batch, height, width, 3), height and
@@ -71,12 +77,15 @@ class ResnetGenerator(keras.Model):
         task_conditional_norm=True,
         unconstrained_fraction=0.5,
         output_channels=3,
+        padding="same",
         **kwargs,
     ):
         kwargs.setdefault("name", "generator")
         super().__init__(**kwargs)
         if conv_kind not in CONV_KINDS:
             raise ValueError(f"Unknown conv_kind {conv_kind!r}; valid kinds are {', '.join(CONV_KINDS)}.")
+        if padding not in PADDINGS:
+            raise ValueError(f"Unknown padding {padding!r}; valid choices are {', '.join(PADDINGS)}.")
         self.num_tasks = num_tasks
         self.conv_kind = conv_kind
         self.ngf = ngf
@@ -90,24 +99,26 @@ class ResnetGenerator(keras.Model):
         self.task_conditional_norm = task_conditional_norm
         self.unconstrained_fraction = unconstrained_fraction
         self.output_channels = output_channels
+        self.padding = padding
 
-        def conv(name, filters, kernel_size, strides=1, padding="valid", transposed=False):
+        def conv(name, filters, kernel_size, strides=1, padding="valid", transposed=False, use_bias=False):
             if conv_kind == "hyper":
                 layer = HyperConv2DTranspose if transposed else HyperConv2D
                 return layer(
                     filters, kernel_size, strides, padding, num_tasks=num_tasks, num_bases=num_bases,
                     z_dim=z_dim, hidden_units=hidden_units, dynamic_base_filters=dynamic_base_filters,
                     task_specific_base_filters=task_specific_base_filters,
-                    task_coefficients=task_coefficients, name=name, dtype=self.dtype_policy,
+                    task_coefficients=task_coefficients, use_bias=use_bias, name=name, dtype=self.dtype_policy,
                 )
             if conv_kind == "piggyback":
                 layer = PiggybackConv2DTranspose if transposed else PiggybackConv2D
                 return layer(
                     filters, kernel_size, strides, padding, num_tasks=num_tasks,
-                    unconstrained_fraction=unconstrained_fraction, name=name, dtype=self.dtype_policy,
+                    unconstrained_fraction=unconstrained_fraction, use_bias=use_bias, name=name,
+                    dtype=self.dtype_policy,
                 )
             layer = PlainConv2DTranspose if transposed else PlainConv2D
-            return layer(filters, kernel_size, strides, padding, name=name, dtype=self.dtype_policy)
+            return layer(filters, kernel_size, strides, padding, use_bias=use_bias, name=name, dtype=self.dtype_policy)
 
         def norm(name):
             return TaskInstanceNorm(num_tasks if task_conditional_norm else 1, name=name, dtype=self.dtype_policy)
@@ -115,7 +126,7 @@ class ResnetGenerator(keras.Model):
         self.head_padding = ReflectionPadding2D(3, name="head_padding", dtype=self.dtype_policy)
         self.head_conv = conv("head_conv", ngf, 7)
         self.head_norm = norm("head_norm")
-        self.down_convs = [conv(f"down{i}_conv", ngf * 2 ** i, 3, 2, "same") for i in (1, 2)]
+        self.down_convs = [conv(f"down{i}_conv", ngf * 2 ** i, 3, 2, padding) for i in (1, 2)]
         self.down_norms = [norm(f"down{i}_norm") for i in (1, 2)]
         self.block_paddings = [
             ReflectionPadding2D(1, name=f"block{b}_padding", dtype=self.dtype_policy) for b in range(n_blocks)
@@ -125,11 +136,11 @@ class ResnetGenerator(keras.Model):
         ]
         self.block_norms = [[norm(f"block{b}_norm{j}") for j in (1, 2)] for b in range(n_blocks)]
         self.up_convs = [
-            conv(f"up{i}_conv", ngf * 2 ** (2 - i), 3, 2, "same", transposed=True) for i in (1, 2)
+            conv(f"up{i}_conv", ngf * 2 ** (2 - i), 3, 2, padding, transposed=True) for i in (1, 2)
         ]
         self.up_norms = [norm(f"up{i}_norm") for i in (1, 2)]
         self.tail_padding = ReflectionPadding2D(3, name="tail_padding", dtype=self.dtype_policy)
-        self.tail_conv = conv("tail_conv", output_channels, 7)
+        self.tail_conv = conv("tail_conv", output_channels, 7, use_bias=True)
 
     def _norm_task(self, task):
         if self.task_conditional_norm:
@@ -211,6 +222,7 @@ class ResnetGenerator(keras.Model):
             task_specific_base_filters=self.task_specific_base_filters,
             task_coefficients=self.task_coefficients, task_conditional_norm=self.task_conditional_norm,
             unconstrained_fraction=self.unconstrained_fraction, output_channels=self.output_channels,
+            padding=self.padding,
         )
         return config
 

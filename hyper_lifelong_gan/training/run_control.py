@@ -25,8 +25,8 @@ import threading
 
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan import locks
+from hyper_lifelong_gan.cli import INTERRUPTED_STATUS  # noqa: F401 (train.py's exit status too)
 
-INTERRUPTED_STATUS = 130  # the shell's status for a command stopped by Ctrl-C
 WORKDIR_LOCK = ".lock"
 
 

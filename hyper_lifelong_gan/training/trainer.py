@@ -53,6 +53,7 @@ from hyper_lifelong_gan.workdir import (  # noqa: F401 (ConfigMismatch, prepare_
     PROGRESS,
     RESULTS,
     ConfigMismatch,
+    assert_restored,
     check_checkpoint_layout,
     check_or_write_run_config,
     check_run_config,
@@ -342,7 +343,7 @@ def start_task(run, task_index):
     latest = tf.train.latest_checkpoint(checkpoint_dir)  # every worker resumes from the chief's
     if latest:
         check_checkpoint_layout(latest)
-        checkpoint.restore(latest).assert_existing_objects_matched()
+        assert_restored(checkpoint.restore(latest), latest)
         use_learning_rate(setup.checkpoint_items, config.learning_rate)
     start_step = int(step_counter.numpy())
     step_offset = sum(run.lengths[:task_index])  # global step of this task's step 0
@@ -427,13 +428,14 @@ def evaluate_task(run, task):
 
 
 def record_results(run, task, scores):
-    """The chief writes the task's row of results.json, its TensorBoard summaries and
+    """Every worker records the task's row (a worker's status must not depend on seeing
+    the chief's results.json); the chief writes it, its TensorBoard summaries and
     progress.json, then drops what --keep_stages does not keep."""
-    if not run.files.chief:
-        return
     config, generators = run.config, task.setup.generators
     complete = len(schedule.tasks_to_evaluate(config, len(run.tasks), task.index)) == task.index + 1
-    record_stage(run.results, task.index, scores, generators.count_params(), len(run.tasks), complete)
+    record_stage(run.results, task.index, scores or {}, generators.count_params(), len(run.tasks), complete)
+    if not run.files.chief:
+        return
     write_json_atomically(run.results_path, run.results)
     global_step = task.step_offset + task.num_steps
     summaries.write_stage(run.writer, run.tasks, task.index, run.results["metrics"], global_step)
@@ -445,8 +447,6 @@ def record_results(run, task, scores):
 def worker_barrier(run):
     """The other workers of a multi-worker run wait here for the chief's results."""
     distributed.barrier(run.strategy)
-    if not run.files.chief:
-        run.results = load_json(run.results_path, run.results)
 
 
 def finish_run(run):
