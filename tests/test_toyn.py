@@ -95,7 +95,7 @@ def test_toy_conflict10_asks_ten_outputs_of_one_domain():
     assert {task.name.split("2", 1)[0] for task in tasks} == {"toy_photo"}
 
 
-@pytest.mark.parametrize("spec", ["toy121", "toy500"])
+@pytest.mark.parametrize("spec", ["toy126", "toy500"])
 def test_toyN_beyond_the_family_is_one_sentence(spec):
     with pytest.raises(task_registry.DatasetError) as raised:
         task_registry.parse_tasks(spec)
