@@ -28,7 +28,7 @@ def test_the_family_is_every_domain_with_every_recolouring_once():
     assert sorted(map(tuple, pairs)) == sorted(itertools.product(toyn.FAMILY_DOMAINS, recolourings.MAPPINGS))
     assert not set(FAMILY_TASKS) & set(TOY10_TASKS)
     # Domains take turns: every eight tasks ask two outputs of each domain.
-    for start in range(0, 100, 8):
+    for start in range(0, len(FAMILY_TASKS) - 7, 8):
         domains = [pair[0] for pair in pairs[start : start + 8]]
         assert sorted(domains) == sorted(list(toyn.FAMILY_DOMAINS) * 2)
 
