@@ -155,8 +155,8 @@ Each entry is one of:
   toy_edges2canvas, toy_photo2nightvision: six more paired toy tasks
   toy10           the long built-in sequence, one entry for all ten: the
       four paired toy tasks above, then these six (several share an input)
-  toyN            the first N (1..120) of one fixed list of paired toy
-      tasks: five input domains x 24 recolourings, each task named
+  toyN            the first N (1..100) of one fixed list of paired toy
+      tasks: four input domains x 25 recolourings, each task named
       toy_<domain>2<recolouring>; toy10 is the sequence above, not toyN
   toy_conflict10  ten recolourings of one input (toyN's photo tasks)
   NAME=/path/to/folder[:AtoB|:BtoA]  your own images (AtoB by default):

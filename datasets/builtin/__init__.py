@@ -11,8 +11,8 @@ Sequences (`--tasks=NAME`):
                   toy_labels2facade, toy_edges2canvas, toy_photo2nightvision: three input
                   domains are shared (label maps by 2 tasks, bag edge maps by 2, photos
                   by 4), so a method must keep several mappings of one input apart.
-  toyN            the first N of 120 tasks of five input domains x 24 recolourings
-                  (toyn.py), N = 1..120 except 10 (which is toy10 above).
+  toyN            the first N of 100 tasks of four input domains x 25 recolourings
+                  (toyn.py), N = 1..100 except 10 (which is toy10 above).
   toy_conflict10  ten recolourings of one input domain (photos), from the toyN family.
   Unpaired (CycleGAN layout): toy_photo2monet and toy_photo2ukiyoe, photo <-> art.
 
