@@ -29,8 +29,10 @@ Per task, written to OUT/many_tasks.json and summarised in OUT/many_tasks.md:
 
 Evaluation time: taken from results.json or metrics.jsonl if they record it (a key with
 "eval" and "seconds" in its name), otherwise measured by this script as the time from a
-task's last logged step to progress.json marking it done (saving the task's generators
-and checkpoint, and evaluating every task the schedule evaluates; resolution: --poll).
+task's last logged step to progress.json marking it done (saving the task's checkpoint and
+generators, evaluating every task the schedule evaluates, and the end-of-task TensorBoard
+sample grids; resolution: --poll). Training time is the monitored wall-clock time less
+that (so it includes start-up and making each task's data when first needed).
 
 Plots (OUT/*.png): step cost against t (the measured setting; an exact-distillation run
 given by --exact_workdir beside it, its 1 + c (t - 1) line fitted and extrapolated to N, or
@@ -418,7 +420,7 @@ def build_report(workdir, samples_path):
         measured = [gap for gap in gaps if gap is not None]
         eval_seconds = sum(measured) if measured else None
         source = (f"measured by this script: last logged step to task done, {len(measured)} of {len(rows)} tasks "
-                  "(includes saving the task's generators and checkpoint)")
+                  "(includes saving the task and its TensorBoard sample grids)")
     train_seconds = wall - eval_seconds if wall and eval_seconds is not None else None
     for row, gap in zip(rows, gaps):
         row["save_and_eval_seconds"] = gap
@@ -543,6 +545,17 @@ def formula_text(formula):
     return text + (f" + {c2 / 2:,.1f} t^2" if c2 else "")
 
 
+def setting_label(distillation, run_config):
+    """The distillation the run used, in words, from its recorded flags."""
+    if run_config.get("method") not in ("hyper_lifelong_gan", "lifelong_gan_pp"):
+        return f"none ({run_config.get('method')})"
+    tasks_per_step = run_config.get("distill_tasks_per_step")
+    label = distillation or run_config.get("distillation") or ("sampled" if tasks_per_step else "exact")
+    if tasks_per_step:
+        label += f", distill_tasks_per_step={tasks_per_step}"
+    return label
+
+
 def write_report(args, out, samples_path):
     rows, summary = build_report(args.workdir, samples_path)
     if not rows:
@@ -557,7 +570,7 @@ def write_report(args, out, samples_path):
         summary["params_match_formula"] = all(row["params"] == count_at(hyper, row["task"]) for row in rows)
     exact = exact_curve(args.exact_workdir, args.exact_slope, num_tasks)
     summary["exact_slope"], summary["exact_slope_source"] = exact[1], exact[2]
-    setting = args.distillation or run_config.get("distillation") or "trainer default"
+    setting = setting_label(args.distillation, run_config)
     title = f"{len(rows)} of {num_tasks} tasks, distillation: {setting}, {args.workdir}"
     with open(os.path.join(out, "many_tasks.json"), "w") as stream:
         json.dump(dict(title=title, summary=summary, tasks=rows), stream, indent=2)

@@ -173,3 +173,11 @@ def test_two_tiny_tasks_end_to_end(tmp_path):
     assert report["summary"]["params_match_formula"] is True
     for name in ("step_cost.png", "parameters.png", "retained.png", "many_tasks.md"):
         assert (tmp_path / "run_report" / name).stat().st_size > 0
+
+
+def test_setting_label_names_the_distillation_the_run_recorded():
+    assert bench.setting_label("", dict(method="hyper_lifelong_gan", distill_tasks_per_step=0)) == "exact"
+    assert bench.setting_label("", dict(method="hyper_lifelong_gan", distill_tasks_per_step=2)) == (
+        "sampled, distill_tasks_per_step=2")
+    assert bench.setting_label("sampled", dict(method="hyper_lifelong_gan", distillation="sampled")) == "sampled"
+    assert bench.setting_label("", dict(method="sft")) == "none (sft)"
