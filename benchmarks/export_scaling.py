@@ -148,16 +148,18 @@ def per_task_params(config):
 
 
 def markdown(rows, size):
-    timing_keys = list(rows[-1]["timings"])
+    kinds = ("translate", "serving_default")
     header = ["T", "parameters", "(shared + T x per-task) x 4 B", "SavedModel", "its variables/", "export s",
-              "load s"] + [f"{key} ms" for key in timing_keys]
+              "load s"] + [f"{kind} ms, task {which}" for kind in kinds for which in ("0", "T-1")]
     lines = [f"Hyper-LifelongGAN at {size} size, one image of {rows[0]['image_size']} px, median of calls:", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         cells = [str(row["tasks"]), f"{row['params']:,}", serving.format_bytes(row["formula_params"] * 4),
                  serving.format_bytes(row["saved_model_bytes"]), serving.format_bytes(row["variables_bytes"]),
                  f"{row['export_seconds']:.1f}", f"{row['load_seconds']:.1f}"]
-        cells += [f"{row['timings'][key] * 1e3:.1f}" if key in row["timings"] else "-" for key in timing_keys]
+        for kind in kinds:
+            for index in (0, row["tasks"] - 1):
+                cells.append(f"{row['timings'][f'{kind}_task_{index}'] * 1e3:.1f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

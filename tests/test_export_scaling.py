@@ -33,3 +33,15 @@ def test_measure_exports_and_times_a_two_task_model_in_a_fresh_process(tmp_path)
     assert sorted(row["timings"]) == sorted(
         ["translate_task_0", "translate_task_1", "serving_default_task_0", "serving_default_task_1"])
     assert all(seconds > 0 for seconds in row["timings"].values())
+
+
+def test_markdown_shows_the_first_and_last_tasks_timings_of_every_row():
+    timings = {"translate_task_0": 0.002, "serving_default_task_0": 0.003}
+    rows = [dict(tasks=1, params=10, formula_params=10, saved_model_bytes=2000, variables_bytes=1000,
+                 export_seconds=1.0, load_seconds=2.0, timings=timings, image_size=32),
+            dict(tasks=3, params=30, formula_params=30, saved_model_bytes=4000, variables_bytes=3000,
+                 export_seconds=1.5, load_seconds=2.5, image_size=32,
+                 timings={**timings, "translate_task_2": 0.004, "serving_default_task_2": 0.005})]
+    lines = bench.markdown(rows, "toy").splitlines()
+    assert lines[-2].endswith("| 2.0 | 2.0 | 3.0 | 3.0 |")
+    assert lines[-1].endswith("| 1.5 | 2.5 | 2.0 | 4.0 | 3.0 | 5.0 |")
