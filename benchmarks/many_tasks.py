@@ -238,6 +238,7 @@ def summarize(rows, eval_seconds, train_seconds, eval_source):
         mean_retained=statistics.mean(kept) if kept else None,
         min_retained=min(kept) if kept else None,
         tasks_below_half=sum(value < 0.5 for value in kept),
+        tasks_with_retained=len(kept),  # the others were never below their baseline
         max_just_over_baseline=max((r["just_over_baseline"] for r in rows if r["just_over_baseline"] is not None),
                                    default=None),
         step_cost={t: at(t, "step_cost") for t in REPORTED_TASKS if t <= count},
@@ -438,7 +439,8 @@ def markdown(rows, summary, title):
         f"# {title}", "",
         f"- tasks learned: {summary['tasks']}",
         f"- retained over tasks 1..{summary['tasks'] - 1}: mean {_number(summary['mean_retained'])}, "
-        f"min {_number(summary['min_retained'])}, {summary['tasks_below_half']} below 0.5",
+        f"min {_number(summary['min_retained'])}, {summary['tasks_below_half']} below 0.5 "
+        f"({summary['tasks_with_retained']} tasks learned below their baseline count)",
         f"- just-learned L1 / baseline, worst task: {_number(summary['max_just_over_baseline'])}",
         f"- step cost relative to task 1: {costs}",
         f"- peak memory, last task / task 10: {_number(summary['peak_memory_last_over_10'], '{:.2f}x')} "

@@ -133,7 +133,8 @@ def test_build_report_summarises_a_hand_made_run(tmp_path):
     assert summary["eval_share_of_training"] == pytest.approx(1.0)
     assert summary["eval_source"].startswith("measured by this script")
     text = bench.markdown(rows, summary, "three tasks")
-    assert "mean 0.800, min 0.800, 0 below 0.5" in text and "t=2: 2.00x" in text
+    assert summary["tasks_with_retained"] == 2
+    assert "mean 0.800, min 0.800, 0 below 0.5 (2 tasks" in text and "t=2: 2.00x" in text
 
 
 def test_evaluation_seconds_the_run_records_are_preferred():
