@@ -74,14 +74,18 @@ class ServingModule(tf.Module):
         self.num_tasks = len(names)
         batch = None if image_size is None else 1
         self._images_spec = tf.TensorSpec([batch, image_size, image_size, 3], tf.float32, name=INPUT_NAME)
+        self.serve = tf.function(
+            self._serve, input_signature=[self._images_spec, tf.TensorSpec([], tf.int32, name=TASK_INPUT_NAME)]
+        )
+        # A model that gathers a task's rows from a task tensor needs one graph for every
+        # task, which each task's signature only calls (a graph per task took minutes to
+        # export at 100 tasks). TF Lite takes each task's own static graph.
+        self._one_graph = image_size is None and _gathers_task_rows(trained.generators)
         self.task_functions = {}
         for index, name in enumerate(names):
             function = self._task_function(index, signature_name(name))
             self.task_functions[signature_name(name)] = function
             setattr(self, signature_name(name), function)
-        self.serve = tf.function(
-            self._serve, input_signature=[self._images_spec, tf.TensorSpec([], tf.int32, name=TASK_INPUT_NAME)]
-        )
 
     def _generate(self, images, task_index):
         return translate_any_size(
@@ -90,6 +94,8 @@ class ServingModule(tf.Module):
 
     def _task_function(self, task_index, name):
         def translate(images):
+            if self._one_graph:
+                return self.serve(images, tf.constant(task_index, tf.int32))
             return {OUTPUT_NAME: self._generate(images, task_index)}
 
         translate.__name__ = name  # TF Lite names a converted function's signature after it
@@ -98,6 +104,8 @@ class ServingModule(tf.Module):
     def _serve(self, images, task):
         tf.debugging.assert_greater_equal(task, 0, message="task must be a 0-based index into task_names")
         tf.debugging.assert_less(task, self.num_tasks, message="task must be a 0-based index into task_names")
+        if self._one_graph:
+            return {OUTPUT_NAME: self._generate(images, task)}
         # Each branch calls a task's function, so the graph holds every task once.
         branches = [
             lambda function=function: function(images)[OUTPUT_NAME] for function in self.task_functions.values()
@@ -108,6 +116,13 @@ class ServingModule(tf.Module):
         signatures = {name: function.get_concrete_function() for name, function in self.task_functions.items()}
         signatures["serving_default"] = self.serve.get_concrete_function()
         return signatures
+
+
+def _gathers_task_rows(generators):
+    """One shared model whose slot j is task j, with layers that gather a task's rows
+    (hyper, plain); piggyback's filters of a task given as a tensor are built for every
+    task on each call."""
+    return generators.slot_per_task and generators.models[0].conv_kind != "piggyback"
 
 
 def export_saved_model(trained, path):
