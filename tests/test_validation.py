@@ -14,6 +14,7 @@ from hyper_lifelong_gan.training import trainer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+IMAGE_SIZE_RULE = "a multiple of 4 (the generator downsamples twice) of at least 24 (the PatchGAN's smallest input)"
 BAD_VALUES = [
     ("batch_size", 0, "a positive integer"),
     ("log_every", 0, "a positive integer"),
@@ -24,8 +25,8 @@ BAD_VALUES = [
     ("learning_rate", -1.0, "a positive number"),
     ("learning_rate", float("nan"), "a positive number"),
     ("eval_examples", -3, "an integer >= 0"),
-    ("image_size", 30, "a multiple of 4 (the generator downsamples twice) of at least 24 (the PatchGAN's smallest input)"),
-    ("image_size", 20, "a multiple of 4 (the generator downsamples twice) of at least 24 (the PatchGAN's smallest input)"),
+    ("image_size", 30, IMAGE_SIZE_RULE),
+    ("image_size", 20, IMAGE_SIZE_RULE),
     ("adam_beta1", 1.0, "a number in [0, 1)"),
     ("beta", -1.0, "a number >= 0"),
     ("mode", "both", "one of auto, paired, unpaired"),

@@ -35,7 +35,8 @@ continual-learning matrices M[i][j] (docs/design.md, "Metrics"):
 
 Outputs per run: the matrices in `<workdir>/results.json` (metrics[m][i][j], None
 where j > i; rows of stages whose generators --keep_stages dropped keep what the
-trainer recorded, which --eval_schedule may have left None), `<workdir>/report.md` (the paper's Table 4/6 layout, one column per
+trainer recorded, which --eval_schedule may have left None), `<workdir>/report.md` (the paper's
+Table 4/6 layout, one column per
 run, then each matrix with forgetting; `report.html` shows the same with the
 figures, and opens from disk), a heatmap PNG per matrix and an
 input | output | target grid PNG per task in `<workdir>/evaluation/`, and the same

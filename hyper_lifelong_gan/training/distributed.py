@@ -85,10 +85,12 @@ def make_strategy(name="auto", cluster_timeout=300):
             raise config_lib.InvalidConfig(
                 "--strategy=multi_worker needs TF_CONFIG naming the cluster, e.g. "
                 'TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
-                '"task": {"type": "worker", "index": 0}}\' on the first worker (README, \'Training on several machines\').'
+                '"task": {"type": "worker", "index": 0}}\' on the first worker (docs/multi_worker.md).'
             )
         if not cluster_timeout > 0:
-            raise config_lib.InvalidConfig(f"--cluster_timeout must be a positive number of seconds, got {cluster_timeout}.")
+            raise config_lib.InvalidConfig(
+                f"--cluster_timeout must be a positive number of seconds, got {cluster_timeout}."
+            )
         return _multi_worker_strategy(cluster_timeout)
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
@@ -161,7 +163,8 @@ class WorkerFiles:
     def __init__(self, workdir, strategy):
         self.workdir = workdir
         self.chief = is_chief(strategy)
-        self.scratch = None if self.chief else tempfile.mkdtemp(prefix=f"hlgan_worker_{worker_label(strategy).replace(':', '_')}_")
+        prefix = f"hlgan_worker_{worker_label(strategy).replace(':', '_')}_"
+        self.scratch = None if self.chief else tempfile.mkdtemp(prefix=prefix)
 
     def path(self, path):
         """`path` inside the workdir, or its place in the scratch folder."""

@@ -96,7 +96,9 @@ class UnpairedTaskStep(TaskStep):
             ) + losses.lsgan_generator_loss(self.input_discriminator(fake_inputs, training=True))
             cycle = losses.cycle_consistency_loss(
                 inputs, inverse(fake_targets, task=task, z=z, training=True), CYCLE_WEIGHT
-            ) + losses.cycle_consistency_loss(targets, forward(fake_inputs, task=task, z=z, training=True), CYCLE_WEIGHT)
+            ) + losses.cycle_consistency_loss(
+                targets, forward(fake_inputs, task=task, z=z, training=True), CYCLE_WEIGHT
+            )
             identity_weight = IDENTITY_WEIGHT * CYCLE_WEIGHT
             identity = losses.identity_loss(
                 targets, forward(targets, task=task, z=z, training=True), identity_weight

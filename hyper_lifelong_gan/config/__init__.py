@@ -1,0 +1,106 @@
+"""The one source of truth for a training run; `train.py` makes a flag of every field.
+
+`fields` holds TrainConfig and how it is resolved, `schedule` the per-task lengths and
+learning rate, `rules` every flag's allowed values; everything is importable from here.
+
+Size fields left at None are filled by `resolve`: the built-in toy sequence gets a
+small model that learns on a 2-core CPU in minutes, real datasets the paper's
+sizes (128x128 images, ResNet-6 generator with 64 filters) and this project's
+schedule (batch 16, 20000 steps per task: the paper does not state one).
+"""
+
+from hyper_lifelong_gan.config.fields import (
+    AUTO_EVAL_SAMPLE,
+    FULL_UP_TO_TASKS,
+    LR_SCHEDULE,
+    PAPER_SIZES,
+    RESUMABLE_CHANGES,
+    RUNS_ROOT,
+    SAMPLE_EVERY,
+    TOY_SIZES,
+    UNRECORDED_VALUES,
+    InvalidConfig,
+    TrainConfig,
+    eval_schedule_plan,
+    field_help,
+    generator_config,
+    keep_period,
+    resolve,
+)
+from hyper_lifelong_gan.config.rules import (
+    FILTER_DISTILLATION,
+    FLAG_RULES,
+    MIN_IMAGE_SIZE,
+    NON_NEGATIVE_INT,
+    NON_NEGATIVE_NUMBER,
+    POSITIVE_INT,
+    POSITIVE_NUMBER,
+    SAMPLED_DISTILLATION,
+    Rule,
+    check_distillation,
+    check_flag,
+    check_flags,
+    choice,
+    comma_list_of,
+    flag_problem,
+    per_task,
+    validate,
+)
+from hyper_lifelong_gan.config.schedule import (
+    CHOICES,
+    DISCRIMINATORS,
+    LR_SCHEDULES,
+    PADDINGS,
+    STRATEGIES,
+    canonical_lengths,
+    check_schedule,
+    learning_rate_at,
+    per_task_values,
+    task_steps,
+)
+
+__all__ = [
+    "InvalidConfig",
+    "TrainConfig",
+    "TOY_SIZES",
+    "PAPER_SIZES",
+    "SAMPLE_EVERY",
+    "LR_SCHEDULE",
+    "RUNS_ROOT",
+    "RESUMABLE_CHANGES",
+    "UNRECORDED_VALUES",
+    "field_help",
+    "resolve",
+    "FULL_UP_TO_TASKS",
+    "AUTO_EVAL_SAMPLE",
+    "eval_schedule_plan",
+    "keep_period",
+    "generator_config",
+    "LR_SCHEDULES",
+    "DISCRIMINATORS",
+    "STRATEGIES",
+    "PADDINGS",
+    "CHOICES",
+    "per_task_values",
+    "check_schedule",
+    "canonical_lengths",
+    "task_steps",
+    "learning_rate_at",
+    "Rule",
+    "POSITIVE_INT",
+    "NON_NEGATIVE_INT",
+    "POSITIVE_NUMBER",
+    "NON_NEGATIVE_NUMBER",
+    "choice",
+    "per_task",
+    "comma_list_of",
+    "MIN_IMAGE_SIZE",
+    "FLAG_RULES",
+    "check_flag",
+    "check_flags",
+    "flag_problem",
+    "SAMPLED_DISTILLATION",
+    "FILTER_DISTILLATION",
+    "check_distillation",
+    "validate",
+]
