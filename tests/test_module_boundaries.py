@@ -1,6 +1,7 @@
 """Who may import whom: neither the evaluation package, the datasets package, inference
 nor serving imports the training package; the reporting package imports neither training
-nor evaluation; and no modules import each other in a circle."""
+nor evaluation; no modules import each other in a circle; and every import between
+units is one the layering table of docs/design.md allows (the table is the rule)."""
 
 import ast
 import os
@@ -156,3 +157,89 @@ def test_datasets_import_nothing_of_the_training_package():
     for name, targets in graph.items():
         if name.startswith("datasets"):
             assert not [t for t in targets if t.startswith(f"{PACKAGE}.training")], name
+
+
+# ----------------------------------------------------------------- the layering table
+
+DESIGN = os.path.join(ROOT, "docs", "design.md")
+TABLE_MARK = "<!-- layering table"
+
+
+def layering_table(text):
+    """{unit: set of units it may import}, from the table after TABLE_MARK in docs/design.md."""
+    lines = text[text.index(TABLE_MARK):].splitlines()[1:]
+    rows = {}
+    for line in lines[2:]:  # header and rule
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        allowed = cells[-1]
+        rows[cells[0].strip("`")] = set() if allowed == "-" else {name.strip(" `") for name in allowed.split(",")}
+    return rows
+
+
+def _unit(module):
+    """The unit of the layering table a module of this repository belongs to, or None."""
+    parts = module.split(".")
+    if parts[0] == "datasets":
+        return "datasets"
+    if parts[0] == PACKAGE and len(parts) > 1:
+        return parts[1]
+    return None
+
+
+def unit_imports():
+    """{(unit, imported unit): [module that imports it, ...]} over every import statement
+    of hyper_lifelong_gan/ and datasets/, at module level or inside functions."""
+    found = {}
+    for folder in (PACKAGE, "datasets"):
+        for directory, _, files in os.walk(os.path.join(ROOT, folder)):
+            for file in (f for f in files if f.endswith(".py")):
+                path = os.path.join(directory, file)
+                name = _module_name(path)
+                package = name if file == "__init__.py" else name.rpartition(".")[0]
+                for node in ast.walk(ast.parse(open(path).read())):
+                    if isinstance(node, ast.Import):
+                        targets = [alias.name for alias in node.names]
+                    elif isinstance(node, ast.ImportFrom):
+                        base = node.module or ""
+                        if node.level:
+                            parts = package.split(".")
+                            base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+                        targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+                    else:
+                        continue
+                    for target in targets:
+                        source, imported = _unit(name), _unit(target)
+                        if source and imported and imported != source:
+                            found.setdefault((source, imported), []).append(name)
+    return found
+
+
+def violations(table, imports):
+    return sorted(
+        f"{modules[0]} imports {imported}, which `{source}` may not"
+        for (source, imported), modules in imports.items() if imported not in table.get(source, set())
+    )
+
+
+def test_every_unit_is_in_the_layering_table():
+    table = layering_table(open(DESIGN).read())
+    folder = os.path.join(ROOT, PACKAGE)
+    modules = {entry[: -len(".py")] for entry in os.listdir(folder) if entry.endswith(".py")} - {"__init__"}
+    packages = {entry for entry in os.listdir(folder) if os.path.isfile(os.path.join(folder, entry, "__init__.py"))}
+    units = modules | packages | {"datasets"}
+    assert units == set(table), f"in the package, not the table: {units - set(table)}; " \
+                                f"in the table, not the package: {set(table) - units}"
+
+
+def test_every_import_between_units_is_one_the_layering_table_allows():
+    table = layering_table(open(DESIGN).read())
+    assert table["layers"] == set() and "training" in table["experiments"]
+    assert violations(table, unit_imports()) == []
+
+
+def test_the_layering_check_reports_an_import_the_table_does_not_allow():
+    table = {"a": {"b"}, "b": set()}
+    imports = {("a", "b"): ["a.x"], ("b", "a"): ["b.y"]}
+    assert violations(table, imports) == ["b.y imports a, which `b` may not"]
