@@ -551,10 +551,9 @@ def setting_label(distillation, run_config):
     """The distillation the run used, in words, from its recorded flags."""
     if run_config.get("method") not in ("hyper_lifelong_gan", "lifelong_gan_pp"):
         return f"none ({run_config.get('method')})"
-    tasks_per_step = run_config.get("distill_tasks_per_step")
-    label = distillation or run_config.get("distillation") or ("sampled" if tasks_per_step else "exact")
-    if tasks_per_step:
-        label += f", distill_tasks_per_step={tasks_per_step}"
+    label = distillation or run_config.get("distillation") or "exact"
+    if label in ("sampled", "sampled_filters") and "distill_passes" in run_config:
+        label += f", {run_config['distill_passes']} passes of {run_config.get('distill_runs', 1)} runs"
     return label
 
 

@@ -177,8 +177,8 @@ def test_two_tiny_tasks_end_to_end(tmp_path):
 
 
 def test_setting_label_names_the_distillation_the_run_recorded():
-    assert bench.setting_label("", dict(method="hyper_lifelong_gan", distill_tasks_per_step=0)) == "exact"
-    assert bench.setting_label("", dict(method="hyper_lifelong_gan", distill_tasks_per_step=2)) == (
-        "sampled, distill_tasks_per_step=2")
-    assert bench.setting_label("sampled", dict(method="hyper_lifelong_gan", distillation="sampled")) == "sampled"
+    assert bench.setting_label("", dict(method="hyper_lifelong_gan", distillation="exact")) == "exact"
+    assert bench.setting_label("", dict(method="hyper_lifelong_gan", distillation="sampled", distill_passes=2,
+                                        distill_runs=4)) == "sampled, 2 passes of 4 runs"
+    assert bench.setting_label("sampled", dict(method="hyper_lifelong_gan")) == "sampled"
     assert bench.setting_label("", dict(method="sft")) == "none (sft)"
