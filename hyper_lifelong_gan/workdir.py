@@ -131,6 +131,15 @@ def check_run_config(config):
         return False
     with open(path) as stream:
         recorded = {**config_lib.UNRECORDED_VALUES, **json.load(stream)}
+    retired = [
+        f"--{name}={recorded[name]!r} (now {now})"
+        for name, (default, now) in config_lib.RETIRED_FIELDS.items() if recorded.get(name, default) != default
+    ]
+    if retired:
+        raise ConfigMismatch(
+            f"{config.workdir} holds a run made with flags this version renamed ({'; '.join(retired)}): "
+            "finish it with the version that made it, or train again in another --workdir."
+        )
     differences = [
         f"--{name}={recorded.get(name)!r} (now {value!r})"
         for name, value in dataclasses.asdict(config).items()

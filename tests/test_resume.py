@@ -1,5 +1,6 @@
 """Stopping a run mid-task and running the same command again finishes it exactly once."""
 
+import dataclasses
 import json
 import os
 
@@ -102,3 +103,15 @@ def test_a_checkpoint_of_separate_per_task_variables_gets_one_sentence(tmp_path)
         workdir_lib.check_checkpoint_layout(prefix)
     current = tf.train.Checkpoint(**{"block0_norm1.tasks_gamma": tf.Variable(tf.ones((1, 4)))})
     workdir_lib.check_checkpoint_layout(current.write(str(tmp_path / "current")))
+
+
+def test_a_run_recorded_with_renamed_distillation_flags_is_refused_in_one_sentence(tmp_path):
+    config = TrainConfig(workdir=str(tmp_path))
+    recorded = {**dataclasses.asdict(config), "distill_tasks_per_step": 1, "distill_spread": 4}
+    (tmp_path / "run_config.json").write_text(json.dumps(recorded))
+    with pytest.raises(workdir_lib.ConfigMismatch, match=r"--distill_tasks_per_step=1 \(now --distillation=sampled"):
+        workdir_lib.check_run_config(config)
+    # The old defaults meant exact distillation, which is what such a run resumes as.
+    old_defaults = {**recorded, "distill_tasks_per_step": 0, "distill_spread": 1}
+    (tmp_path / "run_config.json").write_text(json.dumps(old_defaults))
+    assert workdir_lib.check_run_config(config)

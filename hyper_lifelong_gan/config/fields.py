@@ -208,6 +208,12 @@ RESUMABLE_CHANGES = (
 # Fields added since runs were first recorded, with the value a run recorded before
 # them used (a resume with another value is refused like any other change).
 UNRECORDED_VALUES = {"padding": "same"}
+# Fields earlier versions recorded, with the value that means what a run of today does
+# by default, and the flags that now say what another value said.
+RETIRED_FIELDS = {
+    "distill_tasks_per_step": (0, "--distillation=sampled --distill_passes"),
+    "distill_spread": (1, "--distillation=sampled --distill_runs"),
+}
 
 
 def field_help():
