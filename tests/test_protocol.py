@@ -261,16 +261,16 @@ def test_save_outputs_writes_generated_and_real_test_images(single_task_run):
             np.testing.assert_allclose(saved / 127.5 - 1.0, expected, atol=1 / 127.5 + 1e-6, err_msg=kind)
 
 
-# ------------------------------------------------------------------------ README
+# ------------------------------------------------------------- docs/paper_experiments.md
 
 
 def _ablation_commands():
-    """The commands of the README's ablation block, shell variables expanded, comments cut."""
+    """The commands of docs/paper_experiments.md's ablation block, shell variables expanded, comments cut."""
     import re
     import shlex
 
-    readme = open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "README.md")).read()
-    block = readme.split("### Ablations (Tables 1-3)", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    page = open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "docs", "paper_experiments.md")).read()
+    block = page.split("## Ablations (Tables 1-3)", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
     variables, commands = {}, []
     for line in block.splitlines():
         line = line.split("#", 1)[0].strip()
@@ -284,7 +284,7 @@ def _ablation_commands():
     return commands
 
 
-def test_readme_ablation_commands_run_the_papers_experiments():
+def test_the_documented_ablation_commands_run_the_papers_experiments():
     import train
     from hyper_lifelong_gan import cli, workdir
 
