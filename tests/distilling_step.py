@@ -70,3 +70,28 @@ def report_of(script, timeout):
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def perturb(model, seed, scale=0.1):
+    """Moves every weight of `model` a little (seeded), so that tasks, and teacher and
+    student, differ."""
+    for index, variable in enumerate(model.weights):
+        variable.assign(variable + scale * tf.random.stateless_normal(variable.shape, (seed, index)))
+    return model
+
+
+def teacher_and_student(config, earlier, student_scale=0.1):
+    """(method, teacher, student, images, z): a perturbed hyper_lifelong_gan teacher of
+    `earlier` tasks, its student for the next task moved by `student_scale`, a batch of
+    two fixed images and one z."""
+    method = get_method("hyper_lifelong_gan")
+    generator_config = config_lib.generator_config(config)
+    set_task_seed(0, 0)
+    teacher = method.rebuild(earlier, generator_config)
+    perturb(teacher.models[0], 1)
+    set_task_seed(0, earlier)
+    student = method.start_task(teacher, earlier, generator_config)
+    perturb(student.models[0], 2, scale=student_scale)
+    size = config.image_size
+    images = tf.random.stateless_uniform((2, size, size, 3), (3, 4), -1, 1)
+    return method, teacher, student, images, student.models[0].sample_z(5)

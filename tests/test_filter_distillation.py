@@ -4,25 +4,19 @@ computation from the layers' weights, and its place in the training step."""
 
 import dataclasses
 
+import distilling_step
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan import layers, losses
-from hyper_lifelong_gan.methods import get_method, set_task_seed
+from hyper_lifelong_gan.methods import get_method
 from hyper_lifelong_gan.training.steps import TaskStep
 
 CONFIG = config_lib.TrainConfig(batch_size=2, image_size=16, ngf=4, n_blocks=1, ndf=8)
 EARLIER = 3  # the student learns task 4 and distils tasks 1-3
 RUNNABLE = dataclasses.replace(CONFIG, image_size=32)
-
-
-def _perturb(model, seed, scale=0.1):
-    """Moves every weight a little, so that tasks (and teacher and student) differ."""
-    for index, variable in enumerate(model.weights):
-        variable.assign(variable + scale * tf.random.stateless_normal(variable.shape, (seed, index)))
-    return model
 
 
 def numpy_filters(layer, task, z):
@@ -54,7 +48,7 @@ def test_a_layers_stacked_filters_are_each_tasks_filter_in_numpy(transposed, tas
     layer_class = layers.HyperConv2DTranspose if transposed else layers.HyperConv2D
     layer = layer_class(5, 3, 2, "same", num_tasks=4, task_coefficients=task_coefficients)
     layer.build((None, 8, 8, 4))
-    _perturb(layer, 7)  # coefficients away from the identity
+    distilling_step.perturb(layer, 7)  # coefficients away from the identity
     z = tf.random.stateless_normal((64,), (3, 3))
     stacked = layer.task_filters(3, z).numpy()
     assert stacked.shape == (3, 3, 3, 4, 5)  # tasks [0, 3), laid out (k, k, c_in, c_out)
@@ -69,16 +63,7 @@ def test_a_layers_stacked_filters_are_each_tasks_filter_in_numpy(transposed, tas
 
 @pytest.fixture(scope="module")
 def networks():
-    method = get_method("hyper_lifelong_gan")
-    generator_config = config_lib.generator_config(CONFIG)
-    set_task_seed(0, 0)
-    teacher = method.rebuild(EARLIER, generator_config)
-    _perturb(teacher.models[0], 1)
-    set_task_seed(0, EARLIER)
-    student = method.start_task(teacher, EARLIER, generator_config)
-    _perturb(student.models[0], 2, scale=0.02)
-    images = tf.random.stateless_uniform((2, 16, 16, 3), (3, 4), -1, 1)
-    return method, teacher, student, images, student.models[0].sample_z(5)
+    return distilling_step.teacher_and_student(CONFIG, EARLIER, student_scale=0.02)
 
 
 def _step(method, teacher, **fields):
@@ -154,8 +139,6 @@ def test_filter_distillation_is_validated_in_one_sentence():
 
 
 def test_a_compiled_training_step_learns_with_the_filter_term():
-    import distilling_step
-
     history = distilling_step.losses(dataclasses.replace(RUNNABLE, distillation="filters"), 2, jit_compile=True)
     assert all(np.isfinite(list(step.values())).all() for step in history)
     # The student starts as the teacher: no filter has moved before the first update.

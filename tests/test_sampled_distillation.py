@@ -4,13 +4,13 @@ parameters it rests on."""
 
 import dataclasses
 
+import distilling_step
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.layers.task_selection import TaskRuns
-from hyper_lifelong_gan.methods import get_method, set_task_seed
 from hyper_lifelong_gan.models import build_generator
 from hyper_lifelong_gan.training import distillation_schedule as schedule
 from hyper_lifelong_gan.training.schedule import step_seed as _step_seed
@@ -20,25 +20,9 @@ CONFIG = config_lib.TrainConfig(batch_size=2, image_size=16, ngf=4, n_blocks=1, 
 EARLIER = 3  # the student learns task 4 and distils tasks 1-3
 
 
-def _perturbed(generator, seed):
-    """Moves every weight a little, so tasks (and teacher and student) differ."""
-    for index, variable in enumerate(generator.weights):
-        variable.assign(variable + 0.1 * tf.random.stateless_normal(variable.shape, (seed, index)))
-    return generator
-
-
 @pytest.fixture(scope="module")
 def networks():
-    method = get_method("hyper_lifelong_gan")
-    generator_config = config_lib.generator_config(CONFIG)
-    set_task_seed(0, 0)
-    teacher = method.rebuild(EARLIER, generator_config)
-    _perturbed(teacher.models[0], 1)
-    set_task_seed(0, EARLIER)
-    student = method.start_task(teacher, EARLIER, generator_config)
-    _perturbed(student.models[0], 2)
-    images = tf.random.stateless_uniform((2, 16, 16, 3), (3, 4), -1, 1)
-    return method, teacher, student, images, student.models[0].sample_z(5)
+    return distilling_step.teacher_and_student(CONFIG, EARLIER)
 
 
 def _step(method, teacher, **fields):
@@ -266,7 +250,7 @@ GENERATOR_KINDS = [(kind, norm) for kind in ("hyper", "plain", "piggyback") for 
 def _three_task_generator(conv_kind, conditional_norm, seed):
     generator = build_generator(
         num_tasks=3, conv_kind=conv_kind, ngf=4, n_blocks=1, task_conditional_norm=conditional_norm)
-    return _perturbed(generator, seed)
+    return distilling_step.perturb(generator, seed)
 
 
 @pytest.mark.parametrize("conv_kind,conditional_norm", GENERATOR_KINDS)
