@@ -38,8 +38,6 @@ from hyper_lifelong_gan.training.logging_utils import StepCostModel
 from hyper_lifelong_gan.training.modes import (  # noqa: F401 (the trainer's names of old, for callers and tests)
     MODES,
     PairedMode,
-    TaskMode,
-    TaskSetup,
     UnpairedMode,
     carry_shared_discriminators,
     make_optimizer,
