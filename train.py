@@ -55,10 +55,14 @@ def main(argv):
         print(f"error: {error}", file=sys.stderr)
         return 1
     from datasets.tasks import DatasetError
-    from hyper_lifelong_gan.training import trainer
+    from hyper_lifelong_gan.training import processes, trainer
 
+    stop_after = processes.stop_after_tasks()
     try:
-        results = trainer.train(config)
+        resolved, tasks, _ = trainer.prepare_config(config)
+        if processes.trains_in_processes(resolved, len(tasks)):
+            return processes.train_in_processes(sys.argv, resolved.workdir, len(tasks))
+        results = trainer.train(config, stop_after_tasks=stop_after)
     except (config_lib.InvalidConfig, DatasetError, FloatingPointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -75,7 +79,8 @@ def main(argv):
         return INTERRUPTED
     # Stopped by Ctrl-C inside the loop: the checkpoint is saved; a non-zero status
     # keeps `train.py && evaluate.py` from going on with a half-trained run.
-    return 0 if len(results["params"]) == len(results["tasks"]) else INTERRUPTED
+    expected = len(results["tasks"]) if stop_after is None else min(stop_after, len(results["tasks"]))
+    return 0 if len(results["params"]) >= expected else INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ other sequence) in a subprocess, in --workdir. Running the command again continu
 run (train.py resumes from its workdir by itself) and rebuilds the report; --report_only
 rebuilds it without training. Flags this script does not know are passed to train.py.
 
-While train.py runs, the child's resident memory (psutil; and the kernel's peak, VmHWM,
-reset at every task boundary through /proc/<pid>/clear_refs where Linux allows it) and
+While train.py runs, its resident memory (VmRSS; and the kernel's peak, VmHWM, reset at
+every task boundary through /proc/<pid>/clear_refs where Linux allows it), summed over
+train.py and the processes it starts for each block of tasks, and
 the run folder's size are sampled every --poll seconds and attributed to the task being
 trained (progress.json's count of completed tasks). The samples go to
 OUT/samples.jsonl, so a resumed run adds to them.
@@ -293,21 +294,33 @@ def parameter_formulas(run_config, methods=PARAMETER_METHODS, checks=(4, 6)):
 
 
 class Sampler:
-    """Reads a running train.py's memory and its run folder's state."""
+    """Reads a running train.py's memory and its run folder's state.
+
+    train.py trains a long sequence in blocks of tasks, one child process each
+    (hyper_lifelong_gan/training/processes.py), so memory is that of the process tree:
+    the sum over train.py and its children of their resident memory (VmRSS) and of
+    their kernel peaks (VmHWM)."""
 
     def __init__(self, pid, workdir):
         self.pid, self.workdir = pid, workdir
         self.metrics_path = os.path.join(workdir, "metrics.jsonl")
-        try:
-            import psutil
 
-            self.process = psutil.Process(pid)
-        except (ImportError, Exception):  # no psutil, or the child already gone
-            self.process = None
+    def _pids(self):
+        pids, pending = [], [self.pid]
+        while pending:
+            pid = pending.pop()
+            pids.append(pid)
+            try:
+                with open(f"/proc/{pid}/task/{pid}/children") as stream:
+                    pending.extend(int(child) for child in stream.read().split())
+            except OSError:
+                pass
+        return pids
 
-    def _status(self, field):
+    @staticmethod
+    def _status(pid, field):
         try:
-            with open(f"/proc/{self.pid}/status") as stream:
+            with open(f"/proc/{pid}/status") as stream:
                 for line in stream:
                     if line.startswith(field + ":"):
                         return int(line.split()[1]) * 1024
@@ -315,25 +328,27 @@ class Sampler:
             pass
         return None
 
+    def _tree_sum(self, field):
+        values = [self._status(pid, field) for pid in self._pids()]
+        values = [value for value in values if value is not None]
+        return sum(values) if values else None
+
     def rss(self):
-        if self.process is not None:
-            try:
-                return self.process.memory_info().rss
-            except Exception:  # the child exited between two polls
-                return None
-        return self._status("VmRSS")
+        return self._tree_sum("VmRSS")
 
     def peak(self):
-        return self._status("VmHWM")
+        return self._tree_sum("VmHWM")
 
     def reset_peak(self):
-        """Restarts the kernel's peak-RSS count (Linux >= 4.0); False where not allowed."""
-        try:
-            with open(f"/proc/{self.pid}/clear_refs", "w") as stream:
-                stream.write("5")
-            return True
-        except OSError:
-            return False
+        """Restarts the kernel's peak-RSS counts (Linux >= 4.0); False where not allowed."""
+        reset = True
+        for pid in self._pids():
+            try:
+                with open(f"/proc/{pid}/clear_refs", "w") as stream:
+                    stream.write("5")
+            except OSError:
+                reset = False
+        return reset
 
     def completed(self):
         try:

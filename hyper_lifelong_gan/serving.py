@@ -80,7 +80,7 @@ class ServingModule(tf.Module):
         # A model that gathers a task's rows from a task tensor needs one graph for every
         # task, which each task's signature only calls (a graph per task took minutes to
         # export at 100 tasks). TF Lite takes each task's own static graph.
-        self._one_graph = image_size is None and _gathers_task_rows(trained.generators)
+        self._one_graph = image_size is None and trained.generators.gathers_task_rows
         self.task_functions = {}
         for index, name in enumerate(names):
             function = self._task_function(index, signature_name(name))
@@ -116,13 +116,6 @@ class ServingModule(tf.Module):
         signatures = {name: function.get_concrete_function() for name, function in self.task_functions.items()}
         signatures["serving_default"] = self.serve.get_concrete_function()
         return signatures
-
-
-def _gathers_task_rows(generators):
-    """One shared model whose slot j is task j, with layers that gather a task's rows
-    (hyper, plain); piggyback's filters of a task given as a tensor are built for every
-    task on each call."""
-    return generators.slot_per_task and generators.models[0].conv_kind != "piggyback"
 
 
 def export_saved_model(trained, path):

@@ -181,3 +181,14 @@ def test_sigkill_mid_task_after_retention_then_rerun_gives_the_uninterrupted_res
     assert status == 0, output[-3000:]
     expected = json.loads((tmp_path / "reference" / "results.json").read_text())
     assert json.loads((killed / "results.json").read_text()) == expected
+
+
+def test_blocks_of_tasks_resume_to_the_uninterrupted_result(scheduled_run, tmp_path, toy_data_dir, run_eagerly):
+    # train.py runs a long sequence as blocks of tasks, one process each (processes.py);
+    # each block is the trainer stopped after a number of tasks, then resumed.
+    _, expected = scheduled_run
+    config = tiny_config(tmp_path, toy_data_dir)
+    first = trainer.train(config, log_stream=io.StringIO(), stop_after_tasks=2)
+    assert len(first["params"]) == 2
+    assert workdir_lib.load_json(str(tmp_path / "progress.json"), None) == {"completed_tasks": 2}
+    assert trainer.train(config, log_stream=io.StringIO(), stop_after_tasks=4) == expected

@@ -237,3 +237,21 @@ def test_ablation_switches_reach_the_model_and_the_training_step(overrides, run_
     assert all(np.isfinite(value) for values in history for value in values.values()), history
     # Task 2 starts as a copy of task 1, so it distils nothing until it has moved.
     assert history[0]["distillation"] == 0 < history[1]["distillation"]
+
+
+@pytest.mark.parametrize("method_name, shared", [("hyper_lifelong_gan", True), ("piggyback", False),
+                                                 ("full", False)])
+def test_evaluation_traces_one_function_for_every_task_where_the_rows_are_gathered(method_name, shared):
+    from hyper_lifelong_gan.evaluation import generation
+
+    _, _, generators = grow(method_name)
+    assert generators.gathers_task_rows is shared
+    config = TrainConfig(**TINY)
+    z = generation.eval_z(generators)
+    inputs = images(5)
+    for task in (0, 1):
+        # The same outputs as the task's own function with the task as a Python int.
+        own = tf.function(lambda x, task=task: generation.generate(generators, task, x, z))(inputs)
+        np.testing.assert_allclose(generation.predictor(generators, task, z, config)(inputs), own, atol=1e-6)
+    traced = getattr(generators, "_shared_predictor", None)
+    assert (traced is not None and traced.experimental_get_tracing_count() == 1) is shared

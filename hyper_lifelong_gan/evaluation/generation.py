@@ -31,9 +31,22 @@ def generate(generators, task_index, inputs, z):
 
 def predictor(generators, task_index, z, config):
     """`generate` for one task as a tf.function traced once for any batch size (the
-    last test batch is smaller)."""
+    last test batch is smaller).
+
+    Generators that gather a task's rows (`TaskGenerators.gathers_task_rows`) share
+    one function of (inputs, task, z) for all their tasks, kept on the generators
+    object: a stage of a 100-task run is then scored without tracing the generator
+    once per task."""
     images = tf.TensorSpec([None, config.image_size, config.image_size, 3], tf.float32)
-    return tf.function(lambda inputs: generate(generators, task_index, inputs, z), input_signature=[images])
+    if not generators.gathers_task_rows:
+        return tf.function(lambda inputs: generate(generators, task_index, inputs, z), input_signature=[images])
+    shared = generators.__dict__.get("_shared_predictor")
+    if shared is None or shared.input_signature[0] != images:
+        signature = [images, tf.TensorSpec([], tf.int32), tf.TensorSpec(z.shape, z.dtype)]
+        shared = tf.function(lambda inputs, task, z: generate(generators, task, inputs, z), input_signature=signature)
+        generators._shared_predictor = shared
+    task = tf.constant(task_index, tf.int32)
+    return lambda inputs: shared(inputs, task, z)
 
 
 def test_outputs(generators, task, task_index, config, z):

@@ -42,6 +42,14 @@ class TaskGenerators:
         """One model whose task slot j performs task j (the methods that distil)."""
         return len(self.models) == 1 and self.routes == [(0, j) for j in range(len(self.routes))]
 
+    @property
+    def gathers_task_rows(self):
+        """One shared model whose slot j is task j, with layers that gather a task's rows
+        (hyper, plain): a task given as a tensor then costs what a Python int does.
+        PiggybackGAN's filters of a task given as a tensor are built for every task on
+        each call."""
+        return self.slot_per_task and self.models[0].conv_kind != "piggyback"
+
     def model_for(self, task):
         return self.models[self.routes[task][0]]
 

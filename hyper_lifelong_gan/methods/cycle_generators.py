@@ -7,10 +7,10 @@ class CycleGenerators:
     `forward` (G) maps the input domain to the target domain, the task's direction
     (photo -> painting); `inverse` (F) maps back. The method grows both alike per
     task (hyper layers, task slots, separate models...). Towards the rest of the
-    code the pair stands for G: calling it, `models`, `num_tasks` and
-    `count_params` are G's, so evaluation and parameter counts (paper Table 5
-    counts one generator) see the generator that performs the tasks; F exists for
-    training and is checkpointed beside it.
+    code the pair stands for G: calling it, `models`, `num_tasks`,
+    `gathers_task_rows` and `count_params` are G's, so evaluation and parameter
+    counts (paper Table 5 counts one generator) see the generator that performs the
+    tasks; F exists for training and is checkpointed beside it.
     """
 
     def __init__(self, forward, inverse):
@@ -40,6 +40,10 @@ class CycleGenerators:
     @property
     def num_tasks(self):
         return self.forward.num_tasks
+
+    @property
+    def gathers_task_rows(self):
+        return self.forward.gathers_task_rows
 
     def __call__(self, inputs, task, z, training=False):
         return self.forward(inputs, task=task, z=z, training=training)

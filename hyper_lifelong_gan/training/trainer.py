@@ -68,8 +68,11 @@ from hyper_lifelong_gan.workdir import (  # noqa: F401 (ConfigMismatch, prepare_
 
 
 def prepare_data(tasks, config):
-    """Downloads or generates every task's data before anything is trained, so that a
-    missing archive stops the run at its start, not after hours of earlier tasks.
+    """Downloads every task's data before anything is trained, so that a missing
+    archive stops the run at its start, not after hours of earlier tasks. The
+    built-in toy tasks, which need no download, are generated when a task first
+    reads them (a hundred toy tasks would otherwise take many minutes before the
+    first step).
 
     Every task is tried, so that one message names every file that cannot be
     downloaded here (offline, a sequence may miss several archives).
@@ -77,7 +80,7 @@ def prepare_data(tasks, config):
     Raises:
         datasets.pipeline.DatasetError: as `datasets.prepare.prepare_tasks`.
     """
-    prepare.prepare_tasks(tasks, config.data_dir or None)
+    prepare.prepare_tasks([task for task in tasks if task.source != "builtin"], config.data_dir or None)
 
 
 def make_strategy(config):
@@ -139,11 +142,13 @@ def print_tables(results, stream=None):
 # ------------------------------------------------------------------------- training
 
 
-def train(config, interrupt_after_steps=None, log_stream=None):
+def train(config, interrupt_after_steps=None, log_stream=None, stop_after_tasks=None):
     """Learns `config.tasks` one after another; returns the results dictionary.
 
     `interrupt_after_steps` stops the run (with a checkpoint, like Ctrl-C) after
     that many steps of this invocation: tests use it to check resuming.
+    `stop_after_tasks` returns once that many tasks of the sequence are learned
+    (`processes.py` trains a long sequence in blocks, one process each).
 
     Ctrl-C (SIGINT, in the main thread) stops the run at its next safe point with a
     checkpoint saved, and the returned results then hold fewer stages than tasks
@@ -154,14 +159,14 @@ def train(config, interrupt_after_steps=None, log_stream=None):
     installed = INTERRUPT.install()
     try:
         with INTERRUPT.deferred():
-            return _locked_train(config, interrupt_after_steps, log_stream)
+            return _locked_train(config, interrupt_after_steps, log_stream, stop_after_tasks)
     finally:
         if installed:
             INTERRUPT.uninstall()
         INTERRUPT.reset()
 
 
-def _locked_train(config, interrupt_after_steps, log_stream):
+def _locked_train(config, interrupt_after_steps, log_stream, stop_after_tasks):
     config, tasks, method = prepare_config(config)
     strategy = make_strategy(config)  # multi_worker: before any other TF op; waits for the peers
     replicas = strategy.num_replicas_in_sync
@@ -186,9 +191,14 @@ def _locked_train(config, interrupt_after_steps, log_stream):
         files = distributed.WorkerFiles(config.workdir, strategy)  # the chief writes, the others into scratch
         try:
             run = open_run(config, tasks, method, policy, strategy, files, interrupt_after_steps, log_stream)
-            for task_index in range(run.completed, len(tasks)):
+            last = len(tasks) if stop_after_tasks is None else min(len(tasks), stop_after_tasks)
+            for task_index in range(run.completed, last):
                 if not train_task(run, task_index):
                     return run.results
+            if last < len(tasks):  # the next block of tasks goes on in another process
+                if run.progress is not None:
+                    run.progress.close()
+                return run.results
             return finish_run(run)
         finally:
             files.cleanup()
