@@ -255,3 +255,19 @@ def test_evaluation_traces_one_function_for_every_task_where_the_rows_are_gather
         np.testing.assert_allclose(generation.predictor(generators, task, z, config)(inputs), own, atol=1e-6)
     traced = getattr(generators, "_shared_predictor", None)
     assert (traced is not None and traced.experimental_get_tracing_count() == 1) is shared
+
+
+def test_each_tasks_new_step_is_not_reported_as_retracing(caplog):
+    # A long sequence builds a step per task; TensorFlow would count their traces together
+    # (one bound method of one class) and warn of frequent retracing from the fifth on.
+    method, first, _ = grow("hyper_lifelong_gan")
+    config = TrainConfig(**TINY)
+    discriminator = build_patch_discriminator(input_channels=6, ndf=TINY["ndf"])
+    optimizers = [trainer.make_optimizer(config, variables, "float32")
+                  for variables in (method.trainable_variables(first, 0), discriminator.trainable_variables)]
+    with caplog.at_level("WARNING", logger="tensorflow"):
+        for index in range(7):
+            step = PairedTaskStep(first, None, discriminator, method, 0, config, tf.distribute.get_strategy(),
+                                  *optimizers)
+            step(images(index), images(index + 50), first.models[0].sample_z(index), tf.constant([7, index]))
+    assert not [record for record in caplog.records if "retracing" in record.getMessage()]

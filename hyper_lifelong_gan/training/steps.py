@@ -5,6 +5,8 @@ the distillation term of eq. 10); `PairedTaskStep` (pix2pix) is here, and
 `UnpairedTaskStep` (CycleGAN) in `unpaired_steps`.
 """
 
+import functools
+
 import keras
 import tensorflow as tf
 
@@ -13,6 +15,14 @@ from hyper_lifelong_gan import losses
 from hyper_lifelong_gan.training import distillation_schedule
 
 LOSS_NAMES = ("g_total", "g_adversarial", "g_l1", "distillation", "d_loss")
+
+def own_function(method, **options):
+    """`tf.function(method)` counted apart: TensorFlow counts the traces of every function
+    with the same code together (a bound method over every instance of its class), so
+    each task's new step, which must trace, would be reported as frequent retracing. A
+    `functools.partial` has no code of its own and is counted by itself."""
+    return tf.function(functools.partial(method), **options)
+
 
 class TaskStep:
     """The scaffolding of a training step of task `task`.
@@ -73,7 +83,7 @@ class TaskStep:
         return self._step(inputs, targets, z, noise_seed)
 
     def compile(self, replica_function):
-        return tf.function(replica_function, jit_compile=True) if self.jit_compile else replica_function
+        return own_function(replica_function, jit_compile=True) if self.jit_compile else replica_function
 
     def _reduce(self, per_replica):
         return {
@@ -174,7 +184,7 @@ class PairedTaskStep(TaskStep):
         self.discriminator = discriminator
         self.generator_variables = method.trainable_variables(student, task)
         self._replica_fn = self.compile(self._replica_step)
-        self._step = tf.function(self._distributed_step)
+        self._step = own_function(self._distributed_step)
 
     def _distributed_step(self, inputs, targets, z, noise_seed):
         return self._reduce(self.strategy.run(self._replica_fn, args=(inputs, targets, z, noise_seed)))

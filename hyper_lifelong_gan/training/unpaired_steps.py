@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from hyper_lifelong_gan import losses
 from hyper_lifelong_gan.training import distributed
-from hyper_lifelong_gan.training.steps import TaskStep
+from hyper_lifelong_gan.training.steps import TaskStep, own_function
 
 LOSS_NAMES = ("g_total", "g_adversarial", "cycle", "identity", "distillation", "d_loss")
 # CycleGAN's weights (Zhu et al. 2017): lambda = 10 on cycle consistency, and the
@@ -67,7 +67,7 @@ class UnpairedTaskStep(TaskStep):
         )
         self._generator_fn = self.compile(self._generator_step)
         self._discriminator_fn = self.compile(self._discriminator_step)
-        self._step = tf.function(self._distributed_step)
+        self._step = own_function(self._distributed_step)
 
     def _distributed_step(self, inputs, targets, z, noise_seed):
         strategy = self.strategy
