@@ -245,14 +245,11 @@ def check_checkpoint_layout(prefix):
 
 def kept_stages(config, num_tasks, completed):
     """The stages (0-based) whose generators the run keeps once `completed` tasks are
-    learned: all, or with --keep_stages=N every N-th stage, the last task's, and the
+    learned: those --keep_stages keeps (`config.keeps_stage`), the last task's, and the
     latest learned one (the teacher of the next task, which resuming needs)."""
-    period = config_lib.keep_period(config.keep_stages, num_tasks)
-    if period is None:
-        return list(range(completed))
     return [
         stage for stage in range(completed)
-        if (stage + 1) % period == 0 or stage in (num_tasks - 1, completed - 1)
+        if config_lib.keeps_stage(config.keep_stages, num_tasks, stage) or stage in (num_tasks - 1, completed - 1)
     ]
 
 

@@ -65,7 +65,11 @@ def test_kept_stages():
     assert workdir_lib.kept_stages(config, 10, 5) == [2, 4]
     assert workdir_lib.kept_stages(config, 10, 10) == [2, 5, 8, 9]
     assert workdir_lib.kept_stages(TrainConfig(), 10, 10) == list(range(10))  # auto: all up to 10 tasks
-    assert workdir_lib.kept_stages(TrainConfig(), 100, 100) == [9 + 10 * k for k in range(10)]
+    # auto past ten tasks: the N-th, 2N-th, 4N-th, ... stage (N = ceil(tasks / 10)) and the last.
+    assert workdir_lib.kept_stages(TrainConfig(), 100, 100) == [9, 19, 39, 79, 99]
+    assert workdir_lib.kept_stages(TrainConfig(), 100, 55) == [9, 19, 39, 54]
+    assert workdir_lib.kept_stages(TrainConfig(), 30, 30) == [2, 5, 11, 23, 29]
+    assert workdir_lib.kept_stages(TrainConfig(keep_stages="10"), 100, 100) == [9 + 10 * k for k in range(10)]
 
 
 def test_a_row_not_evaluated_in_full_prints_dashes_and_forgetting_reads_the_complete_cells():

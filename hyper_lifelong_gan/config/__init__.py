@@ -26,6 +26,7 @@ from hyper_lifelong_gan.config.fields import (
     field_help,
     generator_config,
     keep_period,
+    keeps_stage,
     resolve,
 )
 from hyper_lifelong_gan.config.rules import (
@@ -77,6 +78,7 @@ __all__ = [
     "AUTO_EVAL_SAMPLE",
     "eval_schedule_plan",
     "keep_period",
+    "keeps_stage",
     "generator_config",
     "LR_SCHEDULES",
     "DISCRIMINATORS",
