@@ -72,6 +72,8 @@ flags.DEFINE_integer("rounds", 10, "Rounds; a case's time is its median round.")
 flags.DEFINE_integer("warmup", 2, "Untimed steps per case before the first round.")
 flags.DEFINE_list("tables", "distill,plain,overhead", "Which tables: distill, plain, overhead.")
 flags.DEFINE_list("distill_tasks", ["1", "2", "4", "10"], "Task numbers (1-based) of the distillation table.")
+flags.DEFINE_integer("exact_up_to", 0, "Measure exact distillation only at tasks up to this number (its step at task "
+                     "t runs t - 1 extra passes: at t = 100 it takes minutes to trace); 0: at every task.")
 flags.DEFINE_list("distill_variants", ["passes1", "passes1_half", "passes1_runs4", "passes1_runs4_half"],
                   "Variants beside exact in the distillation table (--distillation=sampled with): "
                   "passes1 (--distill_passes=1 --distill_runs=1: one task on the whole batch), passes1_half (and "
@@ -118,6 +120,8 @@ def cases():
             for task in sorted({1, *map(int, FLAGS.distill_tasks)}):
                 if task == 1 and extra:
                     continue  # no earlier task: the same step as exact
+                if not extra and task > 1 and FLAGS.exact_up_to and task > FLAGS.exact_up_to:
+                    continue
                 chosen[f"hyper task {task}, {label}"] = dict(
                     kind="project", method="hyper_lifelong_gan", task=task - 1, jit=jit, extra=extra)
     if "plain" in FLAGS.tables or "overhead" in FLAGS.tables:
@@ -412,7 +416,7 @@ def memory_of_case(spec):
 def memory_in_subprocess(name):
     argv = [sys.executable, os.path.abspath(__file__), f"--case={name}", "--nomemory",
             f"--tables={','.join(FLAGS.tables)}", f"--jit_compile={FLAGS.jit_compile}",
-            f"--distill_tasks={','.join(FLAGS.distill_tasks)}",
+            f"--distill_tasks={','.join(FLAGS.distill_tasks)}", f"--exact_up_to={FLAGS.exact_up_to}",
             f"--distill_variants={','.join(FLAGS.distill_variants)}"]
     argv += [f"--{key}={value}" for key, value in sizes().items()]
     result = subprocess.run(argv, capture_output=True, text=True)
