@@ -271,3 +271,19 @@ def test_each_tasks_new_step_is_not_reported_as_retracing(caplog):
                                   *optimizers)
             step(images(index), images(index + 50), first.models[0].sample_z(index), tf.constant([7, index]))
     assert not [record for record in caplog.records if "retracing" in record.getMessage()]
+
+
+@pytest.mark.parametrize("method_name", sorted(METHODS))
+def test_a_rebuilt_sequence_has_the_structure_of_a_grown_one(method_name):
+    # Restoring builds the models at their final size at once (`rebuild`), not task by task.
+    method = get_method(method_name)
+    grown = None
+    for task in range(3):
+        grown = method.start_task(grown, task, GENERATOR)
+    rebuilt = method.rebuild(3, GENERATOR)
+    assert rebuilt.routes == grown.routes
+
+    def layout(model):
+        return [(variable.path.split("/", 1)[1], tuple(variable.shape)) for variable in model.weights]
+
+    assert [layout(model) for model in rebuilt.models] == [layout(model) for model in grown.models]

@@ -112,11 +112,17 @@ class ContinualMethod:
         return list(generators.model_for(task).trainable_variables)
 
     def rebuild(self, num_tasks, generator_config):
-        """Empty `TaskGenerators` with the structure after `num_tasks` tasks (to restore into)."""
-        generators = None
-        for task in range(num_tasks):
-            generators = self.start_task(generators, task, generator_config)
-        return generators
+        """Empty `TaskGenerators` with the structure after `num_tasks` tasks (to restore
+        into), each model built at its final size at once: growing them task by task, as
+        `start_task` does, built num_tasks models, and TensorFlow kept most of their
+        memory (3.2 GB to restore a toy model after 50 tasks, against 0.2 GB after 10)."""
+        config = self.generator_config(generator_config)
+        if self.separate_models:
+            models = [build_generator(num_tasks=1, **config) for _ in range(num_tasks)]
+            return TaskGenerators(models, [(index, 0) for index in range(num_tasks)])
+        if not self.grows_task_slots:  # one slot serves every task
+            return TaskGenerators([build_generator(num_tasks=1, **config)], [(0, 0)] * num_tasks)
+        return TaskGenerators([build_generator(num_tasks=num_tasks, **config)], [(0, j) for j in range(num_tasks)])
 
 
 def weights_trackable(model):

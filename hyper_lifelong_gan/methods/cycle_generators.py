@@ -27,11 +27,9 @@ class CycleGenerators:
 
     @classmethod
     def rebuild(cls, method, num_tasks, generator_config):
-        """Empty generators with the structure after `num_tasks` tasks (to restore into)."""
-        generators = None
-        for task in range(num_tasks):
-            generators = cls.start_task(method, generators, task, generator_config)
-        return generators
+        """Empty generators with the structure after `num_tasks` tasks (to restore into),
+        built at that size at once (`ContinualMethod.rebuild`)."""
+        return cls(method.rebuild(num_tasks, generator_config), method.rebuild(num_tasks, generator_config))
 
     @property
     def models(self):
