@@ -68,11 +68,11 @@ from hyper_lifelong_gan.workdir import (  # noqa: F401 (ConfigMismatch, prepare_
 
 
 def prepare_data(tasks, config):
-    """Downloads every task's data before anything is trained, so that a missing
-    archive stops the run at its start, not after hours of earlier tasks. The
-    built-in toy tasks, which need no download, are generated when a task first
-    reads them (a hundred toy tasks would otherwise take many minutes before the
-    first step).
+    """Downloads or generates every task's data before anything is trained, so that a
+    missing archive stops the run at its start, not after hours of earlier tasks. In a
+    sequence of more than 10 tasks the built-in toy tasks, which need no download, are
+    generated when a task first reads them instead (a hundred toy tasks would take many
+    minutes before the first step).
 
     Every task is tried, so that one message names every file that cannot be
     downloaded here (offline, a sequence may miss several archives).
@@ -80,7 +80,8 @@ def prepare_data(tasks, config):
     Raises:
         datasets.pipeline.DatasetError: as `datasets.prepare.prepare_tasks`.
     """
-    prepare.prepare_tasks([task for task in tasks if task.source != "builtin"], config.data_dir or None)
+    lazy = len(tasks) > config_lib.FULL_UP_TO_TASKS
+    prepare.prepare_tasks([task for task in tasks if not (lazy and task.source == "builtin")], config.data_dir or None)
 
 
 def make_strategy(config):
@@ -357,9 +358,11 @@ def start_task(run, task_index):
     step_offset = sum(run.lengths[:task_index])  # global step of this task's step 0
     if run.progress is None:
         run.progress = Progress(sum(run.lengths), step_offset + start_step, stream=run.log_stream)
+    with INTERRUPT.abortable():  # a toy task's data may be generated now (`prepare_data`)
+        iterator = task_input(run, task_index, start_step)
     return TaskState(
         index=task_index, task=run.tasks[task_index], setup=setup, step_counter=step_counter, manager=manager,
-        iterator=task_input(run, task_index, start_step), num_steps=run.lengths[task_index],
+        iterator=iterator, num_steps=run.lengths[task_index],
         step_offset=step_offset, step=start_step, saved_step=start_step if latest else None,
         num_tasks=len(run.tasks),
     )
