@@ -54,6 +54,11 @@ def load_json(path, default):
         return json.load(stream)
 
 
+def completed_tasks(workdir):
+    """How many tasks of the run in `workdir` are learned (progress.json; 0 for a new run)."""
+    return load_json(os.path.join(workdir, PROGRESS), {"completed_tasks": 0})["completed_tasks"]
+
+
 def write_json_atomically(path, payload):
     """Writes JSON so that a crash never leaves a half-written file behind."""
     temporary = f"{path}.tmp"

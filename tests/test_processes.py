@@ -84,7 +84,7 @@ def test_ctrl_c_seen_only_by_the_parent_stops_before_the_next_block(tmp_path):
     (11, "auto", None, False, True),
     (100, "one_device", None, False, True),
     (100, "multi_worker", None, False, False),  # workers start and stop together
-    (100, "auto", '{"cluster": {}}', False, False),
+    (100, "auto", '{"cluster": {"worker": ["a:1", "b:2"]}}', False, False),
     (100, "auto", None, True, False),  # a child trains its block itself
 ])
 def test_which_runs_train_in_blocks(monkeypatch, num_tasks, strategy, tf_config, inside_child, expected):

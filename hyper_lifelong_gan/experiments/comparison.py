@@ -98,8 +98,8 @@ def method_config(config, method, out_dir):
 def _finished(workdir, num_tasks):
     from hyper_lifelong_gan import workdir as workdir_lib
 
-    progress = workdir_lib.load_json(os.path.join(workdir, workdir_lib.PROGRESS), {"completed_tasks": 0})
-    return progress["completed_tasks"] >= num_tasks and os.path.exists(os.path.join(workdir, workdir_lib.RESULTS))
+    learned = workdir_lib.completed_tasks(workdir) >= num_tasks
+    return learned and os.path.exists(os.path.join(workdir, workdir_lib.RESULTS))
 
 
 def default_parallel():

@@ -8,9 +8,9 @@ process would need tens of GB. So `train.py` runs a sequence longer than
 `TASKS_PER_PROCESS` as a parent that starts itself again, one child process per
 block of tasks: each child resumes the run from its workdir, exactly as a second
 invocation of the same command would (the runs are resumable at every task
-boundary by design), learns the tasks up to the end of its block and exits. The
-memory of a block's last task is then that of the same position in the first
-block, plus what the parameters add.
+boundary by design), learns the tasks up to the end of its block and exits. What a
+process keeps is then bounded by one block's tasks (it still grows within a block, by
+more as the model grows: docs/many_tasks.md).
 
 The child is told where to stop by the environment variable `STOP_AFTER_ENV` (the
 number of tasks learned when it should exit). A multi-worker run stays in one
@@ -27,7 +27,8 @@ import subprocess
 import sys
 
 from hyper_lifelong_gan.cli import INTERRUPTED_STATUS
-from hyper_lifelong_gan.workdir import PROGRESS, load_json
+from hyper_lifelong_gan.training.distributed import tf_config_cluster
+from hyper_lifelong_gan.workdir import completed_tasks
 
 # A block of this many tasks per process: sequences up to this long train in one
 # process, as they always did; the first block's growth (about 4.5 GB on the toy
@@ -46,12 +47,9 @@ def trains_in_processes(config, num_tasks):
     """Whether `train.py` should train `config`'s sequence of `num_tasks` tasks in
     blocks of `TASKS_PER_PROCESS`, one process each (not inside a child, and not
     across several workers)."""
-    multi_worker = config.strategy == "multi_worker" or (config.strategy == "auto" and os.environ.get("TF_CONFIG"))
+    # `distributed.make_strategy` picks multi_worker for auto where TF_CONFIG names a cluster.
+    multi_worker = config.strategy == "multi_worker" or (config.strategy == "auto" and tf_config_cluster())
     return num_tasks > TASKS_PER_PROCESS and stop_after_tasks() is None and not multi_worker
-
-
-def completed_tasks(workdir):
-    return load_json(os.path.join(workdir, PROGRESS), {"completed_tasks": 0})["completed_tasks"]
 
 
 def train_in_processes(argv, workdir, num_tasks, stream=None):

@@ -285,7 +285,7 @@ def open_run(config, tasks, method, policy, strategy, files, interrupt_after_ste
     run = RunState(
         config=config, tasks=tasks, mode=mode, strategy=strategy, files=files,
         interrupt_after_steps=interrupt_after_steps, log_stream=log_stream, results=results,
-        completed=load_json(os.path.join(workdir, PROGRESS), {"completed_tasks": 0})["completed_tasks"],
+        completed=workdir_lib.completed_tasks(workdir),
         lengths=task_lengths(config, tasks), metrics_log=files.metrics_log(os.path.join(workdir, "metrics.jsonl")),
         writer=writer, samples=summaries.SampleGrids(tasks, config),
         cost_model=StepCostModel(
