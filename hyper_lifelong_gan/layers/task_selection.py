@@ -9,9 +9,9 @@ and the earlier rows are copied over (`models.copy_weights`).
 
 A task is named in one of three ways:
 
-- a Python int: the layer slices that task's row (training, evaluation);
+- a Python int (training, evaluation);
 - a scalar integer tensor: the task is only known when the step runs (sampled
-  distillation draws it inside the compiled step), so the layer gathers the row;
+  distillation draws it inside the compiled step);
 - runs of the batch (`TaskRuns`): consecutive images of the batch, in runs of sizes
   known while tracing, each run with its own task. A convolution runs once per run
   with that run's filter; everything that works image by image (instance norm,
@@ -19,8 +19,9 @@ A task is named in one of three ways:
   where it has any. This is how runs of images distil their own tasks
   (`--distill_runs`) in one pass.
 
-Either way the gradient reaches only the rows of the tasks the call used; the other
-rows get exact zeros.
+Every way, the layer gathers the rows of the tasks the call uses, so the gradient of
+a stacked weight names those rows alone (`tf.IndexedSlices`) and the optimizer
+updates only them (`training/row_sparse_adam.py`).
 """
 
 import numbers
@@ -84,10 +85,10 @@ def task_list(tasks):
 
 
 def take_task(stacked, task):
-    """Row `task` of a stacked per-task weight: sliced for a Python int, gathered for a
-    scalar integer tensor."""
-    if is_static_task(task):
-        return stacked[task]
+    """Row `task` (a Python int or a scalar integer tensor) of a stacked per-task weight.
+    Always gathered, never sliced: a gather's gradient names the rows it reached
+    (`tf.IndexedSlices`), which the optimizer updates alone (`RowSparseAdam`); a
+    slice's gradient is dense, a zero for every other task's row."""
     return ops.take(stacked, task, axis=0)
 
 

@@ -18,13 +18,14 @@ from hyper_lifelong_gan.methods.base import weights_trackable
 from hyper_lifelong_gan.metrics.facts import PAIRED_METRICS, UNPAIRED_METRICS
 from hyper_lifelong_gan.models import build_patch_discriminator
 from hyper_lifelong_gan.training.image_pool import POOL_SIZE, ImagePool
+from hyper_lifelong_gan.training.row_sparse_adam import RowSparseAdam
 from hyper_lifelong_gan.training.steps import LOSS_NAMES, PairedTaskStep
 from hyper_lifelong_gan.training.unpaired_steps import UnpairedTaskStep
 from hyper_lifelong_gan.workdir import restore_cycle_generators, restore_task_generators
 
 
 def make_optimizer(config, variables, policy):
-    optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.adam_beta1)
+    optimizer = RowSparseAdam(config.learning_rate, beta_1=config.adam_beta1)
     if policy == "mixed_float16":
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     optimizer.build(variables)
