@@ -287,16 +287,19 @@ def check_stage_saved(workdir, stage):
 
 def prune_run_folder(config, num_tasks, completed):
     """Deletes what --keep_stages does not keep once `completed` tasks are learned: the
-    generators of dropped stages and the resumable checkpoints of every task before
-    the latest learned one (a resume needs only the latest; --discriminator=shared
-    reads the previous task's). With every stage kept nothing is deleted."""
+    generators of dropped stages and the resumable checkpoints of learned tasks. A
+    resume starts the next task from the last stage's generators, with fresh
+    optimizers, so it needs no learned task's checkpoint, except that
+    --discriminator=shared reads the discriminator of the latest one's. With every
+    stage kept nothing is deleted."""
     if config_lib.keep_period(config.keep_stages, num_tasks) is None:
         return
     kept = set(kept_stages(config, num_tasks, completed))
+    checkpoints_needed_from = completed - 1 if config.discriminator == "shared" else completed
     for stage in range(completed):
         if stage not in kept:
             shutil.rmtree(os.path.dirname(task_checkpoint_prefix(config.workdir, stage)), ignore_errors=True)
-        if stage < completed - 1:
+        if stage < checkpoints_needed_from:
             shutil.rmtree(task_checkpoint_dir(config.workdir, stage), ignore_errors=True)
 
 

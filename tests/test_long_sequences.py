@@ -120,10 +120,38 @@ def test_scheduled_results_mark_the_cells_not_evaluated(scheduled_run):
         assert json.load(stream) == results
 
 
-def test_retention_keeps_the_chosen_stages_and_the_latest_checkpoint(scheduled_run):
+def test_retention_keeps_the_chosen_stages_and_no_learned_tasks_checkpoint(scheduled_run):
     workdir, _ = scheduled_run
     assert workdir_lib.saved_stages(workdir) == [1, 3]  # stages 2 and 4 (--keep_stages=2; 4 is the last)
-    assert sorted(os.listdir(os.path.join(workdir, "checkpoints"))) == ["task_3"]
+    # A resume starts the next task from the last stage's generators and fresh optimizers.
+    assert os.listdir(os.path.join(workdir, "checkpoints")) == []
+
+
+@pytest.mark.parametrize("discriminator, kept", [("per_task", ["task_3"]), ("shared", ["task_2", "task_3"])])
+def test_retention_keeps_the_learned_tasks_checkpoint_a_shared_discriminator_reads(tmp_path, discriminator, kept):
+    config = TrainConfig(tasks=TASKS, keep_stages="2", workdir=str(tmp_path), discriminator=discriminator)
+    for stage in range(4):  # three tasks learned, the fourth stopped mid-task
+        os.makedirs(workdir_lib.task_checkpoint_dir(str(tmp_path), stage))
+    workdir_lib.prune_run_folder(config, 4, completed=3)
+    assert sorted(os.listdir(os.path.join(tmp_path, "checkpoints"))) == kept
+
+
+def test_sample_grids_follow_the_evaluation_schedule(scheduled_run):
+    import tensorflow as tf
+
+    workdir, _ = scheduled_run
+    folder = os.path.join(workdir, "tensorboard")
+    grids = {}
+    for name in os.listdir(folder):
+        for event in tf.compat.v1.train.summary_iterator(os.path.join(folder, name)):
+            for value in event.summary.value:
+                if value.tag.startswith("samples/"):
+                    grids.setdefault(event.step, set()).add(value.tag.removeprefix("samples/"))
+    names = TASKS.split(",")
+    # --eval_schedule=2:0: every task after tasks 2 and 4 (global steps 8 and 16), only
+    # the task just learned after task 3 (step 12), as the evaluation does.
+    assert grids[8] == set(names[:2]) and grids[16] == set(names)
+    assert grids[12] == {names[2]}
 
 
 def test_evaluate_and_translate_at_kept_and_dropped_stages(scheduled_run):
@@ -158,7 +186,7 @@ def test_a_run_stopped_after_retention_resumes_to_the_uninterrupted_result(sched
     config = tiny_config(tmp_path, toy_data_dir)
     trainer.train(config, interrupt_after_steps=13, log_stream=io.StringIO())  # mid task 4
     assert workdir_lib.saved_stages(str(tmp_path)) == [1, 2]  # stage 1 already dropped
-    assert sorted(os.listdir(tmp_path / "checkpoints")) == ["task_2", "task_3"]
+    assert sorted(os.listdir(tmp_path / "checkpoints")) == ["task_3"]  # task 4's, mid-task
     assert trainer.train(config, log_stream=io.StringIO()) == expected
 
 

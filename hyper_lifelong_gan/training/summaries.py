@@ -1,7 +1,10 @@
 """What TensorBoard shows of a run beyond its logged losses.
 
-- `samples/<task>`: an input | output | target grid of every task learned so far and
-  of the current one, every `--sample_every` steps and at the end of each task. The
+- `samples/<task>`: an input | output | target grid of the current task and of the
+  earlier tasks evaluated after it (`--eval_schedule`: every one in sequences of up to
+  ten tasks; past ten, a rotating few, and all at the stages the whole matrix is
+  evaluated, so the grids grow with the evaluations, not with the square of the task
+  count), every `--sample_every` steps and at the end of each task. The
   inputs (the first test examples) and the noise are fixed, so the images change
   only because the generator does: a task being learned sharpens, a task being
   forgotten drifts.
@@ -52,10 +55,10 @@ class SampleGrids:
             generators, self.tasks[task_index], task_index, self.config, examples=self._examples(task_index)
         )
 
-    def write(self, writer, generators, upto, step):
-        """One grid per task 0..upto, at `step`."""
+    def write(self, writer, generators, task_indices, step):
+        """One grid per task of `task_indices`, at `step`."""
         with writer.as_default(step=step):
-            for task_index in range(upto + 1):
+            for task_index in task_indices:
                 grid = image_grid_array(self.rows(generators, task_index))
                 tf.summary.image(f"samples/{self.tasks[task_index].name}", grid[None])
         writer.flush()

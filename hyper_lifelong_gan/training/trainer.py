@@ -401,7 +401,9 @@ def train_steps(run, task):
             log_step(run, task, values)
         if task.step < task.num_steps:
             if run.files.chief and config.sample_every and task.step % config.sample_every == 0:
-                run.samples.write(run.writer, task.setup.generators, task.index, task.step_offset + task.step)
+                run.samples.write(run.writer, task.setup.generators,
+                                  schedule.tasks_to_evaluate(config, len(run.tasks), task.index),
+                                  task.step_offset + task.step)
             if task.step % config.checkpoint_every == 0:
                 save_checkpoint(run, task)
         if run.interrupt_after_steps is not None and run.steps_this_run >= run.interrupt_after_steps:
@@ -443,14 +445,15 @@ def record_results(run, task, scores):
     the chief's results.json); the chief writes it, its TensorBoard summaries and
     progress.json, then drops what --keep_stages does not keep."""
     config, generators = run.config, task.setup.generators
-    complete = len(schedule.tasks_to_evaluate(config, len(run.tasks), task.index)) == task.index + 1
+    evaluated = schedule.tasks_to_evaluate(config, len(run.tasks), task.index)
+    complete = len(evaluated) == task.index + 1
     record_stage(run.results, task.index, scores or {}, generators.count_params(), len(run.tasks), complete)
     if not run.files.chief:
         return
     write_json_atomically(run.results_path, run.results)
     global_step = task.step_offset + task.num_steps
     summaries.write_stage(run.writer, run.tasks, task.index, run.results["metrics"], global_step)
-    run.samples.write(run.writer, generators, task.index, global_step)
+    run.samples.write(run.writer, generators, evaluated, global_step)
     write_json_atomically(os.path.join(config.workdir, PROGRESS), {"completed_tasks": task.index + 1})
     workdir_lib.prune_run_folder(config, len(run.tasks), task.index + 1)
 
