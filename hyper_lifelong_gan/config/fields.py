@@ -149,8 +149,9 @@ class TrainConfig:
     seed: int = _field(0, "Random seed of initialisation, data order and noise.")
     log_every: int = _field(25, "Log losses, throughput and ETA every this many steps.")
     sample_every: int = _field(None, (
-        "Write input | output | target grids of the current and every earlier task to TensorBoard every this many "
-        "steps (fixed inputs and noise; also at the end of each task); 0 writes them only at the end of each task "
+        "Write input | output | target grids of the current task and the earlier ones --eval_schedule scores after "
+        "it to TensorBoard every this many steps (fixed inputs and noise; also at the end of each task); 0 writes "
+        "them only at the end of each task "
         "(toy: 100; real: 1000)."
     ))
     checkpoint_every: int = _field(200, (
