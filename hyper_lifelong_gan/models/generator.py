@@ -142,6 +142,14 @@ class ResnetGenerator(keras.Model):
         self.tail_padding = ReflectionPadding2D(3, name="tail_padding", dtype=self.dtype_policy)
         self.tail_conv = conv("tail_conv", output_channels, 7, use_bias=True)
 
+    def build(self, input_shape):
+        """Creates every weight by running the network once, eagerly, on a small image.
+        Keras' default build of a subclassed model runs `call` symbolically instead, and
+        that left about 430 MB behind per 100-task toy generator, after the model itself
+        was gone: a run that builds a bigger model for every task grew by that much a
+        task."""
+        self.call(ops.zeros((1, BUILD_SIZE, BUILD_SIZE, input_shape[-1])), task=0, z=ops.zeros((self.z_dim,)))
+
     def _norm_task(self, task):
         if self.task_conditional_norm:
             return task
