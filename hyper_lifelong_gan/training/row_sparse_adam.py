@@ -8,12 +8,14 @@ large share of the model, the optimizer's work grows with the number of tasks le
 (at task 100 it was most of the step's growth from task 10).
 
 `RowSparseAdam` updates only the gathered rows, with their moments (the "lazy" Adam
-of sparse embeddings); dense gradients take Keras' own update. The two agree exactly
-where every row is used in every step: the task being learned with exact distillation
-(eq. 10) uses every earlier task's rows in every step, so its updates are Adam's.
-They differ for the rows sampled distillation reaches only in some steps: Adam keeps
-moving such a row on its momentum after its task was drawn, the lazy update moves it
-only in the steps that draw its task. Rows no step uses (the tasks a method freezes)
+of sparse embeddings); dense gradients take Keras' own update, and so do all gradients
+under `--mixed_precision` on a GPU (float16), whose loss-scale wrapper makes them
+dense. The two make the same update (up to the order of float additions) where every
+row is used in every step: the task being learned with exact distillation (eq. 10)
+uses every earlier task's rows in every step, so its updates are Adam's. They differ
+for the rows sampled distillation reaches only in some steps: Adam keeps moving such a
+row on its momentum after its task was drawn, the lazy update moves it only in the
+steps that draw its task. Rows no step uses (the tasks a method freezes)
 stay as they are under both, since each task starts a fresh optimizer.
 """
 
