@@ -62,7 +62,8 @@ def main(argv):
         resolved, tasks, _ = trainer.prepare_config(config)
         if processes.trains_in_processes(resolved, len(tasks)):
             return processes.train_in_processes(sys.argv, resolved.workdir, len(tasks))
-        results = trainer.train(config, stop_after_tasks=stop_after)
+        block = processes.BlockMemory() if stop_after is not None else None
+        results = trainer.train(config, stop_after_tasks=stop_after, block_full=block and block.full)
     except (config_lib.InvalidConfig, DatasetError, FloatingPointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -80,6 +81,10 @@ def main(argv):
     # Stopped by Ctrl-C inside the loop: the checkpoint is saved; a non-zero status
     # keeps `train.py && evaluate.py` from going on with a half-trained run.
     expected = len(results["tasks"]) if stop_after is None else min(stop_after, len(results["tasks"]))
+    if block is not None and block.retired_after is not None:  # a block that used up its memory budget
+        expected = block.retired_after
+        print(f"This process grew by {block.grown_mb:.0f} MB (budget {block.budget_mb:.0f} MB); "
+              f"it ends its block after task {expected}.", file=sys.stderr, flush=True)
     return 0 if len(results["params"]) >= expected else INTERRUPTED
 
 

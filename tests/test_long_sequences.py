@@ -218,9 +218,14 @@ def test_sigkill_mid_task_after_retention_then_rerun_gives_the_uninterrupted_res
 def test_blocks_of_tasks_resume_to_the_uninterrupted_result(scheduled_run, tmp_path, toy_data_dir, run_eagerly):
     # train.py runs a long sequence as blocks of tasks, one process each (processes.py);
     # each block is the trainer stopped after a number of tasks, then resumed.
+    # The first block is ended early, after task 2 of the 3 it may learn, as a child's
+    # memory budget ends it (`processes.BlockMemory.full`, asked after each task).
     _, expected = scheduled_run
     config = tiny_config(tmp_path, toy_data_dir)
-    first = trainer.train(config, log_stream=io.StringIO(), stop_after_tasks=2)
+    asked = []
+    first = trainer.train(config, log_stream=io.StringIO(), stop_after_tasks=3,
+                          block_full=lambda learned: asked.append(learned) or learned >= 2)
+    assert asked == [1, 2]
     assert len(first["params"]) == 2
     assert workdir_lib.load_json(str(tmp_path / "progress.json"), None) == {"completed_tasks": 2}
     assert trainer.train(config, log_stream=io.StringIO(), stop_after_tasks=4) == expected

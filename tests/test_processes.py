@@ -21,6 +21,9 @@ if behaviour == "fail" and stop > 10:
     sys.exit(1)
 if behaviour == "ctrl_c":
     os.kill(os.getppid(), signal.SIGINT)  # the terminal's Ctrl-C reaches the parent too
+if behaviour == "memory_budget":  # a child whose budget ends its block after 3 tasks
+    with open(os.path.join(workdir, "progress.json")) as stream:
+        stop = min(stop, json.load(stream)["completed_tasks"] + 3)
 if behaviour != "no_progress":
     with open(os.path.join(workdir, "progress.json"), "w") as stream:
         json.dump({{"completed_tasks": stop}}, stream)
@@ -49,6 +52,27 @@ def test_a_long_sequence_trains_in_blocks_of_ten_tasks_each_in_its_own_process(t
         "Tasks 21-25 of 25 go on in a new process (TensorFlow keeps what it compiled for each task until its "
         "process ends).",
     ]
+
+
+def test_a_block_ended_early_by_its_memory_budget_is_followed_by_the_next(tmp_path):
+    status, calls, log = _run(tmp_path, "memory_budget", 25, done=1)
+    assert (status, calls) == (0, [11, 14, 17, 20, 23, 25, 25, 25])
+    assert log.splitlines()[0] == (
+        "Tasks 5-14 of 25 go on in a new process (TensorFlow keeps what it compiled for each task until its "
+        "process ends).")
+
+
+def test_block_memory_is_full_once_the_process_has_grown_by_its_budget(monkeypatch):
+    monkeypatch.delenv(processes.BLOCK_GROWTH_ENV, raising=False)
+    assert processes.BlockMemory().budget_mb == processes.BLOCK_GROWTH_MB
+    monkeypatch.setenv(processes.BLOCK_GROWTH_ENV, "64")
+    block = processes.BlockMemory()
+    assert block.budget_mb == 64
+    assert not block.full(1) and block.retired_after is None
+    grown = b"\x01" * (160 << 20)  # written, so resident: 160 MB
+    assert block.full(2) and block.retired_after == 2
+    assert block.grown_mb >= 100
+    del grown
 
 
 def test_a_resumed_run_starts_its_block_where_the_run_stopped(tmp_path):

@@ -143,13 +143,14 @@ def print_tables(results, stream=None):
 # ------------------------------------------------------------------------- training
 
 
-def train(config, interrupt_after_steps=None, log_stream=None, stop_after_tasks=None):
+def train(config, interrupt_after_steps=None, log_stream=None, stop_after_tasks=None, block_full=None):
     """Learns `config.tasks` one after another; returns the results dictionary.
 
     `interrupt_after_steps` stops the run (with a checkpoint, like Ctrl-C) after
     that many steps of this invocation: tests use it to check resuming.
     `stop_after_tasks` returns once that many tasks of the sequence are learned
-    (`processes.py` trains a long sequence in blocks, one process each).
+    (`processes.py` trains a long sequence in blocks, one process each), and
+    earlier where `block_full(tasks learned)`, asked after each task, says so.
 
     Ctrl-C (SIGINT, in the main thread) stops the run at its next safe point with a
     checkpoint saved, and the returned results then hold fewer stages than tasks
@@ -160,14 +161,14 @@ def train(config, interrupt_after_steps=None, log_stream=None, stop_after_tasks=
     installed = INTERRUPT.install()
     try:
         with INTERRUPT.deferred():
-            return _locked_train(config, interrupt_after_steps, log_stream, stop_after_tasks)
+            return _locked_train(config, interrupt_after_steps, log_stream, stop_after_tasks, block_full)
     finally:
         if installed:
             INTERRUPT.uninstall()
         INTERRUPT.reset()
 
 
-def _locked_train(config, interrupt_after_steps, log_stream, stop_after_tasks):
+def _locked_train(config, interrupt_after_steps, log_stream, stop_after_tasks, block_full):
     config, tasks, method = prepare_config(config)
     strategy = make_strategy(config)  # multi_worker: before any other TF op; waits for the peers
     replicas = strategy.num_replicas_in_sync
@@ -196,6 +197,9 @@ def _locked_train(config, interrupt_after_steps, log_stream, stop_after_tasks):
             for task_index in range(run.completed, last):
                 if not train_task(run, task_index):
                     return run.results
+                if block_full is not None and task_index + 1 < last and block_full(task_index + 1):
+                    last = task_index + 1
+                    break
             if last < len(tasks):  # the next block of tasks goes on in another process
                 if run.progress is not None:
                     run.progress.close()
