@@ -255,6 +255,8 @@ class TaskState:
 
     `unchecked` holds (step, losses) not yet checked for NaN/Inf (fetched at the next
     log or save); `saved_step` is the step of the last checkpoint (None: none yet);
+    `shown` are the tasks --eval_schedule evaluates after this one, whose sample grids
+    are also the ones written while it trains (`schedule.tasks_to_evaluate`);
     the window (start time, steps, whether it is the first) measures throughput.
     """
 
@@ -269,6 +271,7 @@ class TaskState:
     step: int
     saved_step: object
     num_tasks: int
+    shown: list
     unchecked: list = dataclasses.field(default_factory=list)
     window_start: float = dataclasses.field(default_factory=time.monotonic)
     window_steps: int = 0
@@ -368,7 +371,7 @@ def start_task(run, task_index):
         index=task_index, task=run.tasks[task_index], setup=setup, step_counter=step_counter, manager=manager,
         iterator=iterator, num_steps=run.lengths[task_index],
         step_offset=step_offset, step=start_step, saved_step=start_step if latest else None,
-        num_tasks=len(run.tasks),
+        num_tasks=len(run.tasks), shown=schedule.tasks_to_evaluate(config, len(run.tasks), task_index),
     )
 
 
@@ -405,9 +408,7 @@ def train_steps(run, task):
             log_step(run, task, values)
         if task.step < task.num_steps:
             if run.files.chief and config.sample_every and task.step % config.sample_every == 0:
-                run.samples.write(run.writer, task.setup.generators,
-                                  schedule.tasks_to_evaluate(config, len(run.tasks), task.index),
-                                  task.step_offset + task.step)
+                run.samples.write(run.writer, task.setup.generators, task.shown, task.step_offset + task.step)
             if task.step % config.checkpoint_every == 0:
                 save_checkpoint(run, task)
         if run.interrupt_after_steps is not None and run.steps_this_run >= run.interrupt_after_steps:
@@ -433,13 +434,12 @@ def save_generators(run, task):
 
 
 def evaluate_task(run, task):
-    """Scores the tasks --eval_schedule picks after this one (`schedule.tasks_to_evaluate`);
-    evaluation is local, so it runs once, on the chief."""
+    """Scores the tasks --eval_schedule picks after this one (`task.shown`); evaluation
+    is local, so it runs once, on the chief."""
     scores = None
     if run.files.chief:
-        indices = schedule.tasks_to_evaluate(run.config, len(run.tasks), task.index)
         with INTERRUPT.abortable():
-            scores = run.mode.evaluate(task.setup.generators, task.index, indices)
+            scores = run.mode.evaluate(task.setup.generators, task.index, task.shown)
     INTERRUPT.check()
     return scores
 
@@ -449,15 +449,14 @@ def record_results(run, task, scores):
     the chief's results.json); the chief writes it, its TensorBoard summaries and
     progress.json, then drops what --keep_stages does not keep."""
     config, generators = run.config, task.setup.generators
-    evaluated = schedule.tasks_to_evaluate(config, len(run.tasks), task.index)
-    complete = len(evaluated) == task.index + 1
+    complete = len(task.shown) == task.index + 1
     record_stage(run.results, task.index, scores or {}, generators.count_params(), len(run.tasks), complete)
     if not run.files.chief:
         return
     write_json_atomically(run.results_path, run.results)
     global_step = task.step_offset + task.num_steps
     summaries.write_stage(run.writer, run.tasks, task.index, run.results["metrics"], global_step)
-    run.samples.write(run.writer, generators, evaluated, global_step)
+    run.samples.write(run.writer, generators, task.shown, global_step)
     write_json_atomically(os.path.join(config.workdir, PROGRESS), {"completed_tasks": task.index + 1})
     workdir_lib.prune_run_folder(config, len(run.tasks), task.index + 1)
 
