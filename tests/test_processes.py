@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from hyper_lifelong_gan.config import TrainConfig
+from hyper_lifelong_gan.config import InvalidConfig, TrainConfig
 from hyper_lifelong_gan.training import processes
 
 CHILD = """
@@ -73,6 +73,9 @@ def test_block_memory_is_full_once_the_process_has_grown_by_its_budget(monkeypat
     assert block.full(2) and block.retired_after == 2
     assert block.grown_mb >= 100
     del grown
+    monkeypatch.setenv(processes.BLOCK_GROWTH_ENV, "1.5GB")
+    with pytest.raises(InvalidConfig, match="is not a number of MB"):
+        processes.BlockMemory()
 
 
 def test_a_resumed_run_starts_its_block_where_the_run_stopped(tmp_path):

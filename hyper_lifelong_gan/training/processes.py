@@ -35,6 +35,7 @@ import subprocess
 import sys
 
 from hyper_lifelong_gan.cli import INTERRUPTED_STATUS
+from hyper_lifelong_gan.config import InvalidConfig
 from hyper_lifelong_gan.training.distributed import tf_config_cluster
 from hyper_lifelong_gan.workdir import completed_tasks
 
@@ -70,8 +71,14 @@ class BlockMemory:
     `budget_mb`). `retired_after` is the number of tasks learned when it first said so."""
 
     def __init__(self, budget_mb=None):
-        value = os.environ.get(BLOCK_GROWTH_ENV)
-        self.budget_mb = budget_mb if budget_mb is not None else float(value) if value else BLOCK_GROWTH_MB
+        if budget_mb is None:
+            value = os.environ.get(BLOCK_GROWTH_ENV) or str(BLOCK_GROWTH_MB)
+            try:
+                budget_mb = float(value)
+            except ValueError:
+                raise InvalidConfig(f"{BLOCK_GROWTH_ENV}={value} is not a number of MB; set it to one "
+                                    "(for example 1536) or unset it.") from None
+        self.budget_mb = budget_mb
         self.start_mb = resident_mb()
         self.grown_mb = 0.0
         self.retired_after = None
