@@ -259,14 +259,18 @@ def test_evaluation_traces_one_function_for_every_task_where_the_rows_are_gather
 
 def test_each_tasks_new_step_is_not_reported_as_retracing(caplog):
     # A long sequence builds a step per task; TensorFlow would count their traces together
-    # (one bound method of one class) and warn of frequent retracing from the fifth on.
+    # (one bound method of one class) and warn of frequent retracing from the fifth on
+    # (its threshold, read here): that many new steps are enough to show the warning is
+    # not given, and each one costs a trace.
+    from tensorflow.python.eager.polymorphic_function import polymorphic_function
+
     method, first, _ = grow("hyper_lifelong_gan")
     config = TrainConfig(**TINY)
     discriminator = build_patch_discriminator(input_channels=6, ndf=TINY["ndf"])
     optimizers = [trainer.make_optimizer(config, variables, "float32")
                   for variables in (method.trainable_variables(first, 0), discriminator.trainable_variables)]
     with caplog.at_level("WARNING", logger="tensorflow"):
-        for index in range(7):
+        for index in range(polymorphic_function.FREQUENT_TRACING_WARNING_THRESHOLD):
             step = PairedTaskStep(first, None, discriminator, method, 0, config, tf.distribute.get_strategy(),
                                   *optimizers)
             step(images(index), images(index + 50), first.models[0].sample_z(index), tf.constant([7, index]))
