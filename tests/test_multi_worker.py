@@ -112,7 +112,11 @@ def test_two_workers_match_one_process(tmp_path, toy_data_dir):
 
 
 # The command of issue 30 (the toy sizes, 12 steps per task), with which the non-chief
-# used to exit 130 ("interrupted") after a finished run.
+# used to exit 130 ("interrupted") after a finished run. The issue shows it with and
+# without --sample_every=0; both are the same run: at 12 steps per task the toy default
+# (a grid every 100 steps) writes no grid inside a task either, the end-of-task grids
+# are written whatever the flag, and only the chief writes grids at all. One run of the
+# command stands for both.
 ISSUE_COMMAND = [
     "--tasks=toy_labels2street,toy_edges2bags", "--strategy=multi_worker", "--steps_per_task=12", "--log_every=4",
     "--batch_size=4", "--jit_compile=false", "--eval_examples=8",
@@ -120,15 +124,14 @@ ISSUE_COMMAND = [
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("extra", [[], ["--sample_every=0"]], ids=["issue_command", "sample_every_0"])
-def test_every_worker_of_a_finished_run_exits_0(tmp_path, toy_data_dir, extra):
+def test_every_worker_of_a_finished_run_exits_0(tmp_path, toy_data_dir):
     # No --workdir: each worker's runs/<method> is under its own working folder, so the
     # non-chief never sees the chief's results.json (as on machines without a shared
     # folder, or behind a slow one). Its exit status must come from what it learned.
     folders = [tmp_path / "chief", tmp_path / "other"]
     for folder in folders:
         folder.mkdir()
-    args = [*ISSUE_COMMAND, *extra, f"--data_dir={toy_data_dir}"]
+    args = [*ISSUE_COMMAND, f"--data_dir={toy_data_dir}"]
     processes, logs = _launch_pair(args, tmp_path, "finished", folders=[str(f) for f in folders])
     _finish(processes, logs)  # both exit 0
     with open(folders[0] / "runs" / "hyper_lifelong_gan" / "results.json") as stream:
