@@ -2,10 +2,10 @@
 
 Every task builds a new training step for a model with one more task, and the
 TensorFlow runtime keeps what it traced and compiled for each (XLA's executables
-above all) until its process ends, whatever Python lets go of (measured on the toy
-tasks without XLA: about 105 MB a task at task 10 and 250 MB at task 100, since a
-kept step also keeps the buffers of the model it trained; about 450 MB a task with
-XLA). A hundred tasks in one process would need tens of GB. So `train.py` runs a
+above all) until its process ends, whatever Python lets go of (TensorFlow issue
+#124972). Measured on the toy tasks without XLA, a task's step left about 105 MB
+behind at task 10 and 250 MB at task 100 (it grows with the model; about 450 MB a task
+with XLA). A hundred tasks in one process would need tens of GB. So `train.py` runs a
 sequence longer than `TASKS_PER_PROCESS` as a parent that starts itself again, one
 child process per block of tasks: each child resumes the run from its workdir,
 exactly as a second invocation of the same command would (the runs are resumable
