@@ -206,7 +206,9 @@ def measured_timeline(samples, records, num_tasks):
 
 def resources_per_task(samples, num_tasks):
     """Per task: peak memory in bytes (max of sampled RSS and the kernel's peak) and the
-    run folder's bytes when the task was done (the first sample counting it done)."""
+    run folder's bytes when the task was done: the smallest sample while it was the last
+    task done (progress.json counts a task done just before what the retention policy
+    drops is deleted, and the next task's checkpoint comes later)."""
     peak, size = [None] * num_tasks, [None] * num_tasks
     for sample in samples:
         if sample.get("event") != "poll":
@@ -216,8 +218,8 @@ def resources_per_task(samples, num_tasks):
             memory = max(sample.get("rss") or 0, sample.get("peak") or 0)
             peak[task] = max(peak[task] or 0, memory)
         done = sample["completed_tasks"] - 1
-        if 0 <= done < num_tasks and size[done] is None and sample.get("folder_bytes") is not None:
-            size[done] = sample["folder_bytes"]
+        if 0 <= done < num_tasks and sample.get("folder_bytes") is not None:
+            size[done] = min(size[done] or sample["folder_bytes"], sample["folder_bytes"])
     return peak, size
 
 

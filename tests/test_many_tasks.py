@@ -86,14 +86,15 @@ def test_resources_and_timeline_are_attributed_to_the_task_being_trained():
         dict(event="poll", time=1.0, completed_tasks=0, task=0, metrics_lines=1, rss=300, peak=350, folder_bytes=10),
         dict(event="poll", time=2.0, completed_tasks=0, task=0, metrics_lines=2, rss=320, peak=400, folder_bytes=20),
         dict(event="poll", time=5.0, completed_tasks=1, task=0, metrics_lines=2, rss=310, peak=410, folder_bytes=30),
-        dict(event="poll", time=6.0, completed_tasks=1, task=1, metrics_lines=3, rss=500, peak=None, folder_bytes=40),
+        # Task 0 was counted done before the retention policy pruned the folder (30 -> 25).
+        dict(event="poll", time=6.0, completed_tasks=1, task=1, metrics_lines=3, rss=500, peak=None, folder_bytes=25),
         dict(event="poll", time=7.5, completed_tasks=2, task=1, metrics_lines=3, rss=None, peak=None,
              folder_bytes=55),
         dict(event="exit", time=8.0, status=0),
     ]
     peak, size = bench.resources_per_task(samples, 3)
     assert peak == [410, 500, None]
-    assert size == [30, 55, None]
+    assert size == [25, 55, None]
     records = _records([[1.0, 2.0], [3.0]])
     gaps, wall = bench.measured_timeline(samples, records, 3)
     # Task 0's last record (line 2) was seen at t=2, the task done at t=5; task 1's at 6 and 7.5.
