@@ -65,10 +65,10 @@ def test_kept_stages():
     assert workdir_lib.kept_stages(config, 10, 5) == [2, 4]
     assert workdir_lib.kept_stages(config, 10, 10) == [2, 5, 8, 9]
     assert workdir_lib.kept_stages(TrainConfig(), 10, 10) == list(range(10))  # auto: all up to 10 tasks
-    # auto past ten tasks: the N-th, 2N-th, 4N-th, ... stage (N = ceil(tasks / 10)) and the last.
-    assert workdir_lib.kept_stages(TrainConfig(), 100, 100) == [9, 19, 39, 79, 99]
-    assert workdir_lib.kept_stages(TrainConfig(), 100, 55) == [9, 19, 39, 54]
-    assert workdir_lib.kept_stages(TrainConfig(), 30, 30) == [2, 5, 11, 23, 29]
+    # auto past ten tasks: stages 1, 2, 4, 8, ... (1-based) and the last.
+    assert workdir_lib.kept_stages(TrainConfig(), 100, 100) == [0, 1, 3, 7, 15, 31, 63, 99]
+    assert workdir_lib.kept_stages(TrainConfig(), 100, 55) == [0, 1, 3, 7, 15, 31, 54]
+    assert workdir_lib.kept_stages(TrainConfig(), 30, 30) == [0, 1, 3, 7, 15, 29]
     assert workdir_lib.kept_stages(TrainConfig(keep_stages="10"), 100, 100) == [9 + 10 * k for k in range(10)]
 
 

@@ -172,9 +172,8 @@ class TrainConfig:
         "auto",
         "Which stages keep their generators in <workdir>/tasks (what evaluate.py, translate.py and export.py "
         "read): all, N (every N-th stage and the last; earlier tasks' resumable checkpoints are dropped too) "
-        "or auto (all for up to 10 tasks; longer sequences the N-th, 2N-th, 4N-th, ... stage and the last, "
-        "N = ceil(tasks / 10), so the run folder grows about linearly though the generator grows with every "
-        "task). The latest stage and checkpoint, which resuming needs, are always kept.",
+        "or auto (all for up to 10 tasks; longer sequences stages 1, 2, 4, 8, 16, ... and the last, so the "
+        "run folder grows about linearly though the generator grows with every task). The latest stage and checkpoint, which resuming needs, are always kept.",
     )
     data_dir: str = _field("", "TFDS data directory; empty means TFDS' default (~/tensorflow_datasets).")
     strategy: str = _field("auto", (
@@ -265,26 +264,26 @@ def eval_schedule_plan(spec, num_tasks):
 
 
 def keep_period(spec, num_tasks):
-    """The N of --keep_stages (stages that are multiples of N may keep their generators),
-    or None for all."""
+    """The N of --keep_stages=N (stages that are multiples of N keep their generators),
+    0 for auto past ten tasks (stages whose number is a power of two), or None for all."""
     if spec == "all" or (spec == "auto" and num_tasks <= FULL_UP_TO_TASKS):
         return None
-    return _auto_period(num_tasks) if spec == "auto" else int(spec)
+    return 0 if spec == "auto" else int(spec)
 
 
 def keeps_stage(spec, num_tasks, stage):
     """Whether --keep_stages keeps the generators after `stage` (0-based) for good (the
     last task's and the latest learned stage are kept besides): every stage, every N-th,
-    or with auto past ten tasks the N-th, 2N-th, 4N-th, 8N-th, ... (N = ceil(tasks / 10)).
-    The generator grows with every task, so keeping every N-th stage would make the
-    folder grow with the square of the task count; doubling keeps it about linear."""
+    or with auto past ten tasks stages 1, 2, 4, 8, 16, ... (1-based). The generator grows
+    with every task, so keeping every N-th stage would make the folder grow with the
+    square of the task count; stages that double keep it about linear, and which
+    stages they are does not depend on how long the sequence is."""
     period = keep_period(spec, num_tasks)
     if period is None:
         return True
-    multiple, remainder = divmod(stage + 1, period)
-    if remainder:
-        return False
-    return spec != "auto" or multiple & (multiple - 1) == 0
+    if period == 0:
+        return (stage + 1) & stage == 0
+    return (stage + 1) % period == 0
 
 
 def generator_config(config):
