@@ -20,7 +20,7 @@ from hyper_lifelong_gan import cli
 
 INTERRUPTED_SENTENCE = "Interrupted; run the same command again to resume."
 cli.stop_on_ctrl_c(INTERRUPTED_SENTENCE)  # status 130, also while TensorFlow imports
-cli.quiet_tensorflow(sys.argv)
+cli.quiet_tensorflow(sys.argv, import_now=False)  # --help and flag errors need no TensorFlow
 
 from absl import app, logging  # noqa: E402
 
@@ -30,16 +30,12 @@ from hyper_lifelong_gan.training.run_control import TrainingInterrupted  # noqa:
 
 
 def _help(field):
-    """The field's help text, with the list of tasks or methods where it names one."""
+    """The field's help text, with the list of tasks where it names them."""
     text = field.metadata["help"]
     if field.name == "tasks":
         from datasets import tasks as task_registry
 
         return text + " " + task_registry.TASKS_HELP
-    if field.name == "method":
-        from hyper_lifelong_gan.methods import METHODS
-
-        return text + " One of: " + "; ".join(f"{m.name} ({m.description})" for m in METHODS.values()) + "."
     return text
 
 
@@ -54,6 +50,7 @@ def main(argv):
     except config_lib.InvalidConfig as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    cli.import_tensorflow()
     from datasets.tasks import DatasetError
     from hyper_lifelong_gan.training import processes, trainer
 

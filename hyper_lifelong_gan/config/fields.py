@@ -14,6 +14,18 @@ def _field(default, help_text):
     return field(default=default, metadata={"help": help_text})
 
 
+# Every --method: one line for --help and reports, in the order --help lists them (here,
+# apart from the method classes, so that --help needs no TensorFlow).
+METHOD_DESCRIPTIONS = {
+    "hyper_lifelong_gan": "ours: hyper-factorized filters, per-task filter generators, distillation",
+    "sft": "sequential fine-tuning of one hyper model (no new parameters, no distillation)",
+    "full": "a separate conventional generator per task",
+    "hyper_full": "a separate hyper-factorized generator per task",
+    "lifelong_gan_pp": "conventional filters shared by all tasks, task-conditional norm, distillation",
+    "piggyback": "PiggybackGAN: new filters plus combinations of frozen ones (lambda=0.5)",
+}
+
+
 @dataclass
 class TrainConfig:
     tasks: str = _field("", "Comma-separated task sequence, in training order; empty means the built-in toy sequence.")
@@ -21,7 +33,8 @@ class TrainConfig:
         "Kind of tasks: auto (what --tasks are), paired (pix2pix) or unpaired (CycleGAN); with no --tasks, unpaired "
         "picks the built-in unpaired sequence (toy_photo2monet,toy_photo2ukiyoe) and auto the built-in paired one."
     ))
-    method: str = _field("hyper_lifelong_gan", "Continual-learning method.")
+    method: str = _field("hyper_lifelong_gan", "Continual-learning method. One of: " + "; ".join(
+        f"{name} ({line})" for name, line in METHOD_DESCRIPTIONS.items()) + ".")
     workdir: str = _field("", (
         "Where checkpoints, TensorBoard logs and results.json go; empty means runs/<method>. Running the same command"
         " again resumes from it."
@@ -173,7 +186,8 @@ class TrainConfig:
         "Which stages keep their generators in <workdir>/tasks (what evaluate.py, translate.py and export.py "
         "read): all, N (every N-th stage and the last; earlier tasks' resumable checkpoints are dropped too) "
         "or auto (all for up to 10 tasks; longer sequences stages 1, 2, 4, 8, 16, ... and the last, so the "
-        "run folder grows about linearly though the generator grows with every task). The latest stage and checkpoint, which resuming needs, are always kept.",
+        "run folder grows about linearly though the generator grows with every task). The latest stage and "
+        "checkpoint, which resuming needs, are always kept.",
     )
     data_dir: str = _field("", "TFDS data directory; empty means TFDS' default (~/tensorflow_datasets).")
     strategy: str = _field("auto", (

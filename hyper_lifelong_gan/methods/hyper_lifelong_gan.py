@@ -1,5 +1,6 @@
 """Hyper-LifelongGAN (Zhai, Chen, Mori): the method of the paper."""
 
+from hyper_lifelong_gan.config import METHOD_DESCRIPTIONS
 from hyper_lifelong_gan.methods.base import ContinualMethod
 
 
@@ -10,6 +11,6 @@ class HyperLifelongGAN(ContinualMethod):
     previous model's outputs for every earlier task (eq. 10)."""
 
     name = "hyper_lifelong_gan"
-    description = "ours: hyper-factorized filters, per-task filter generators, distillation"
+    description = METHOD_DESCRIPTIONS[name]
     conv_kind = "hyper"
     distills = True

@@ -1,5 +1,6 @@
 """LifelongGAN++: LifelongGAN with task-conditional instance normalisation."""
 
+from hyper_lifelong_gan.config import METHOD_DESCRIPTIONS
 from hyper_lifelong_gan.methods.base import ContinualMethod
 
 
@@ -8,7 +9,7 @@ class LifelongGANPlusPlus(ContinualMethod):
     (~0.01M); distillation as in Hyper-LifelongGAN (the paper's improved LifelongGAN)."""
 
     name = "lifelong_gan_pp"
-    description = "conventional filters shared by all tasks, task-conditional norm, distillation"
+    description = METHOD_DESCRIPTIONS[name]
     conv_kind = "plain"
     distills = True
     generator_overrides = {"task_conditional_norm": True}

@@ -1,5 +1,6 @@
 """PiggybackGAN (Zhai et al., ECCV 2020) with lambda = 0.5."""
 
+from hyper_lifelong_gan.config import METHOD_DESCRIPTIONS
 from hyper_lifelong_gan.methods.base import ContinualMethod
 
 
@@ -10,7 +11,7 @@ class PiggybackGAN(ContinualMethod):
     so their outputs are preserved exactly; no distillation is needed."""
 
     name = "piggyback"
-    description = "PiggybackGAN: new filters plus combinations of frozen ones (lambda=0.5)"
+    description = METHOD_DESCRIPTIONS[name]
     conv_kind = "piggyback"
     generator_overrides = {"task_conditional_norm": True}
 

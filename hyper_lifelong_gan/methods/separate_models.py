@@ -1,5 +1,6 @@
 """Full and Hyper-Full: a separate generator per task, the upper bounds."""
 
+from hyper_lifelong_gan.config import METHOD_DESCRIPTIONS
 from hyper_lifelong_gan.methods.base import ContinualMethod
 
 
@@ -8,7 +9,7 @@ class Full(ContinualMethod):
     PiggybackGAN); costs a whole model (7.84M at paper size) per task."""
 
     name = "full"
-    description = "a separate conventional generator per task"
+    description = METHOD_DESCRIPTIONS[name]
     conv_kind = "plain"
     separate_models = True
 
@@ -17,6 +18,6 @@ class HyperFull(ContinualMethod):
     """A separate hyper-factorized generator per task (6.27M per task)."""
 
     name = "hyper_full"
-    description = "a separate hyper-factorized generator per task"
+    description = METHOD_DESCRIPTIONS[name]
     conv_kind = "hyper"
     separate_models = True

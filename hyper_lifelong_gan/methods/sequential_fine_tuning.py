@@ -1,5 +1,6 @@
 """Sequential fine-tuning: the contrast that shows what forgetting looks like."""
 
+from hyper_lifelong_gan.config import METHOD_DESCRIPTIONS
 from hyper_lifelong_gan.methods.base import ContinualMethod
 
 
@@ -8,6 +9,6 @@ class SequentialFineTuning(ContinualMethod):
     parameters, no distillation, so every task is served by the latest weights."""
 
     name = "sft"
-    description = "sequential fine-tuning of one hyper model (no new parameters, no distillation)"
+    description = METHOD_DESCRIPTIONS[name]
     conv_kind = "hyper"
     grows_task_slots = False
