@@ -21,7 +21,7 @@ def own_function(method, **options):
     with the same code together (a bound method over every instance of its class), so
     each task's new step, which must trace, would be reported as frequent retracing. A
     `functools.partial` has no code of its own and is counted by itself."""
-    return tf.function(functools.partial(method), **options)
+    return tf.function(functools.partial(method), autograph=False, **options)
 
 
 class TaskStep:
