@@ -192,9 +192,11 @@ def test_a_run_stopped_after_retention_resumes_to_the_uninterrupted_result(sched
 
 @pytest.mark.slow
 def test_sigkill_mid_task_after_retention_then_rerun_gives_the_uninterrupted_results(tmp_path, toy_data_dir):
+    three = ",".join(TASKS.split(",")[:3])  # --keep_stages=2 drops stage 1 once task 2 is learned
+
     def run(workdir, kill_at=""):
         command = [
-            sys.executable, os.path.join(ROOT, "tests", "kill_train.py"), f"--tasks={TASKS}", "--steps_per_task=4",
+            sys.executable, os.path.join(ROOT, "tests", "kill_train.py"), f"--tasks={three}", "--steps_per_task=4",
             "--batch_size=2", "--image_size=32", "--ngf=4", "--n_blocks=1", "--ndf=8", "--checkpoint_every=2",
             "--eval_examples=4", "--eval_schedule=2:0", "--keep_stages=2", "--jit_compile=false",
             f"--workdir={workdir}", f"--data_dir={toy_data_dir}",
@@ -206,9 +208,10 @@ def test_sigkill_mid_task_after_retention_then_rerun_gives_the_uninterrupted_res
     status, output = run(tmp_path / "reference")
     assert status == 0, output[-3000:]
     killed = tmp_path / "killed"
-    status, output = run(killed, kill_at="step:15")  # task 4's third step: its step-2 checkpoint is the latest
+    status, output = run(killed, kill_at="step:11")  # task 3's third step: its step-2 checkpoint is the latest
     assert status == -signal.SIGKILL, output[-3000:]
-    assert workdir_lib.saved_stages(str(killed)) == [1, 2]
+    assert workdir_lib.saved_stages(str(killed)) == [1]  # stage 1 dropped
+    assert sorted(os.listdir(killed / "checkpoints")) == ["task_2"]  # tasks 1 and 2's dropped, task 3's mid-task
     status, output = run(killed)
     assert status == 0, output[-3000:]
     expected = json.loads((tmp_path / "reference" / "results.json").read_text())
