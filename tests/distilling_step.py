@@ -61,6 +61,15 @@ def run_steps(step, generators, config, steps, strategy):
     return history
 
 
+def two_cpu_mirrored_strategy():
+    """MirroredStrategy over the 2 logical CPUs a check script made, whose replicas'
+    sums meet on one device: what the checks test is the step's arithmetic over
+    replicas, not TensorFlow's all-reduce (--strategy=mirrored uses NCCL on GPUs; on
+    logical CPUs TensorFlow would pick collective ops, whose first run costs about three
+    times as long here; test_multi_worker.py runs them end to end)."""
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
+
+
 def report_of(script, timeout):
     """The JSON report (last line of output) of a check script beside this module, run
     in a fresh process so that it can split the CPU into 2 logical devices."""

@@ -38,12 +38,7 @@ if __name__ == "__main__":
     sampled_single = distilling_step.losses(SAMPLED, STEPS, task=SAMPLED_TASK)
     whole_single = distilling_step.losses(WHOLE, STEPS, task=SAMPLED_TASK)
     tf.config.run_functions_eagerly(False)
-    # The replicas' sums meet on one device: what is checked is the step's arithmetic
-    # over replicas, not TensorFlow's all-reduce (--strategy=mirrored uses NCCL on GPUs;
-    # on logical CPUs TensorFlow would pick collective ops, whose first run costs about
-    # three times as long here; test_multi_worker.py runs them end to end).
-    mirrored_strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"],
-                                                       cross_device_ops=tf.distribute.ReductionToOneDevice())
+    mirrored_strategy = distilling_step.two_cpu_mirrored_strategy()
     mirrored = distilling_step.losses(CONFIG, STEPS, mirrored_strategy)
     sampled_mirrored = distilling_step.losses(SAMPLED, STEPS, mirrored_strategy, task=SAMPLED_TASK)
     whole_mirrored = distilling_step.losses(WHOLE, STEPS, mirrored_strategy, task=SAMPLED_TASK)

@@ -53,12 +53,7 @@ if __name__ == "__main__":
     tf.config.run_functions_eagerly(True)
     single = run(tf.distribute.get_strategy())
     tf.config.run_functions_eagerly(False)
-    # The replicas' sums meet on one device: what is checked is the step's arithmetic
-    # over replicas, not TensorFlow's all-reduce (--strategy=mirrored uses NCCL on GPUs;
-    # on logical CPUs TensorFlow would pick collective ops, whose first run costs about
-    # three times as long here; test_multi_worker.py runs them end to end).
-    mirrored_strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"],
-                                                       cross_device_ops=tf.distribute.ReductionToOneDevice())
+    mirrored_strategy = distilling_step.two_cpu_mirrored_strategy()
     mirrored = run(mirrored_strategy)
     print(json.dumps({
         "replicas": mirrored_strategy.num_replicas_in_sync, "pool_capacity": POOL_CAPACITY,

@@ -105,15 +105,15 @@ def test_two_workers_match_one_process_and_both_exit_0(tmp_path, toy_data_dir):
     _finish(processes, logs)  # both exit 0
     assert "Interrupted" not in open(logs[1]).read()
 
-    shared = str(folders[0] / "runs" / "hyper_lifelong_gan")
-    expected, got = _records(single), _records(shared)
+    chief_run = str(folders[0] / "runs" / "hyper_lifelong_gan")
+    expected, got = _records(single), _records(chief_run)
     keys = [(r["task"], r["step"]) for r in got]
     assert keys == [(task, step) for task in (0, 1) for step in (1, 2, 3)]  # each logged once, by the chief
     for one, two in zip(expected, got):
         for name in ("g_total", "g_adversarial", "g_l1", "distillation", "d_loss"):
             assert two[name] == pytest.approx(one[name], rel=1e-4, abs=1e-5), (name, one, two)
     assert two["distillation"] > 0  # the second task distils: the teacher crossed the workers too
-    with open(os.path.join(shared, "results.json")) as stream:
+    with open(os.path.join(chief_run, "results.json")) as stream:
         results = json.load(stream)
     assert len(results["params"]) == 2
     # The non-chief wrote only into its scratch folder, which it deleted again.
