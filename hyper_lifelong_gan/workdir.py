@@ -97,6 +97,11 @@ def prepare_config(config):
     """
     config_lib.validate(config)
     method = get_method(config.method)  # fails early with the list of valid names
+    if config.task_init == "previous" and not method.copies_previous_task:
+        raise config_lib.InvalidConfig(
+            f"--task_init=previous copies the last task's rows of one shared model, which --method={config.method} "
+            "does not grow; use it with hyper_lifelong_gan or lifelong_gan_pp, or leave --task_init at fresh."
+        )
     if not config.tasks:
         builtin = builtin_tasks.UNPAIRED_TASKS if config.mode == "unpaired" else builtin_tasks.PAIRED_TASKS
         config = dataclasses.replace(config, tasks=",".join(builtin))

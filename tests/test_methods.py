@@ -119,6 +119,41 @@ def test_hyper_lifelong_gan_adds_task_parts_only_and_leaves_the_teacher_untouche
     assert losses["distillation"] > 0
 
 
+@pytest.mark.parametrize("method_name", ["hyper_lifelong_gan", "lifelong_gan_pp"])
+def test_task_init_previous_starts_the_new_task_as_a_copy_of_the_last(method_name):
+    method = get_method(method_name)
+    keras.utils.set_random_seed(0)
+    first = method.start_task(None, 0, GENERATOR)
+    second = method.start_task(first, 1, GENERATOR)
+    train_steps(method, second, first, 1, steps=2)  # task 2's rows now differ from task 1's
+    third = method.start_task(second, 2, GENERATOR, task_init="previous")
+    fresh = method.start_task(second, 2, GENERATOR)
+    stacked = third.models[0].stacked_task_weights
+    assert stacked
+    for variable in stacked:
+        rows = variable.numpy()
+        assert np.array_equal(rows[2], rows[1]), variable.path
+        assert not np.array_equal(rows[1], rows[0]), variable.path
+    # Earlier rows and the shared weights are the previous stage's, as with fresh rows.
+    stacked_paths = {variable.path for variable in stacked}
+    for copied, grown in zip(fresh.models[0].weights, third.models[0].weights, strict=True):
+        rows = slice(0, 2) if grown.path in stacked_paths else slice(None)
+        assert np.array_equal(copied.numpy()[rows], grown.numpy()[rows]), copied.path
+    inputs, z = images(1), third.models[0].sample_z(0)
+    assert np.array_equal(third(inputs, task=2, z=z).numpy(), second(inputs, task=1, z=z).numpy())
+    assert not np.array_equal(fresh(inputs, task=2, z=z).numpy(), second(inputs, task=1, z=z).numpy())
+
+
+@pytest.mark.parametrize("method_name", ["piggyback", "full", "hyper_full", "sft"])
+def test_task_init_previous_is_refused_where_no_shared_model_grows(method_name, tmp_path):
+    from hyper_lifelong_gan import workdir as workdir_lib
+
+    config = TrainConfig(**TINY, method=method_name, task_init="previous", tasks="toy_labels2street",
+                         workdir=str(tmp_path))
+    with pytest.raises(config_lib.InvalidConfig, match="--task_init=previous copies the last task's rows"):
+        workdir_lib.prepare_config(config)
+
+
 def test_sft_adds_nothing_and_serves_every_task_from_one_slot():
     _, first, second = grow("sft")
     assert second.count_params() == first.count_params()

@@ -95,6 +95,11 @@ class TrainConfig:
     z_dim: int = _field(64, "Length of the noise vector z the filter generators take (paper: 64).")
     hidden_units: int = _field(64, "Hidden size of each filter generator MLP (paper: 64).")
     beta: float = _field(100.0, "Weight of the distillation loss (paper: 100).")
+    task_init: str = _field("fresh", (
+        "How a new task's own weights start (methods that grow one shared model: hyper_lifelong_gan, "
+        "lifelong_gan_pp): fresh = from their initialisers (H_i random, C_i = I; the paper's); previous = a copy of "
+        "the last task's, so the new task starts from a model that already translates (this project's option)."
+    ))
     l1_weight: float = _field(100.0, (
         "Weight of the pix2pix L1 term (pix2pix: 100; the paper uses 'the exact loss used in Pix2Pix' without its "
         "weight)."

@@ -18,6 +18,7 @@ CHOICES = {
     "mode": ("auto", "paired", "unpaired"),
     "distill_input": ("swap", "unswap", "noise"),
     "distillation": ("exact", "sampled", "filters", "sampled_filters"),
+    "task_init": ("fresh", "previous"),
     "jit_compile": ("auto", "true", "false"),
     "jitter": ("auto", "true", "false"),
     "lr_schedule": LR_SCHEDULES,

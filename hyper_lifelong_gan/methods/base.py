@@ -88,11 +88,19 @@ class ContinualMethod:
         merged.update(self.generator_overrides)
         return merged
 
-    def start_task(self, previous, task, generator_config):
+    @property
+    def copies_previous_task(self):
+        """Whether `--task_init=previous` applies: one shared model that gains a task's
+        rows and distils (a separate model per task, fine-tuning and PiggybackGAN, whose
+        new task parameters differ from the last task's, start fresh)."""
+        return self.distills and self.grows_task_slots and not self.separate_models
+
+    def start_task(self, previous, task, generator_config, task_init="fresh"):
         """The `TaskGenerators` that learns task `task`, grown from `previous`.
 
         `previous` (None for the first task) is left untouched, so it can serve as
-        the frozen teacher. New parameters are initialised from Keras' global seed.
+        the frozen teacher. New parameters are initialised from Keras' global seed,
+        or with `task_init="previous"` copied from task `task - 1`'s rows.
         """
         config = self.generator_config(generator_config)
         if previous is None:
@@ -105,7 +113,8 @@ class ContinualMethod:
             # Sequential fine-tuning: the same parameters serve every task; train a copy
             # so that the model of the previous stage stays intact.
             return TaskGenerators([grow_generator(model, model.num_tasks)], previous.routes + [(0, 0)])
-        return TaskGenerators([grow_generator(model, task + 1)], previous.routes + [(0, task)])
+        copy_from = task - 1 if task_init == "previous" and self.copies_previous_task else None
+        return TaskGenerators([grow_generator(model, task + 1, copy_from)], previous.routes + [(0, task)])
 
     def trainable_variables(self, generators, task):
         """What training task `task` updates; everything else is frozen."""

@@ -18,11 +18,11 @@ class CycleGenerators:
         self.inverse = inverse
 
     @classmethod
-    def start_task(cls, method, previous, task, generator_config):
+    def start_task(cls, method, previous, task, generator_config, task_init="fresh"):
         """Both generators grown from `previous` (a `CycleGenerators` or None) for `task`."""
         return cls(
-            method.start_task(previous.forward if previous else None, task, generator_config),
-            method.start_task(previous.inverse if previous else None, task, generator_config),
+            method.start_task(previous.forward if previous else None, task, generator_config, task_init),
+            method.start_task(previous.inverse if previous else None, task, generator_config, task_init),
         )
 
     @classmethod

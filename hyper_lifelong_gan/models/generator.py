@@ -251,13 +251,14 @@ def build_generator(**config):
     return generator
 
 
-def grow_generator(generator, num_tasks):
+def grow_generator(generator, num_tasks, copy_from=None):
     """A new generator for `num_tasks` tasks holding copies of `generator`'s weights.
 
     Keras 3 forbids new weights on a built layer, so a model that learns a task
     is rebuilt with one more row in every stacked per-task weight; shared weights
     and the rows of earlier tasks are copied by path, the new task's row is freshly
-    initialised (identity coefficients). `generator` itself is left untouched: it is
+    initialised (identity coefficients), or, with `copy_from`, a copy of that task's
+    row (`--task_init=previous`). `generator` itself is left untouched: it is
     exactly the frozen teacher of the distillation loss.
     """
     config = generator.get_config()
@@ -266,6 +267,12 @@ def grow_generator(generator, num_tasks):
     config["num_tasks"] = num_tasks
     grown = build_generator(**config)
     copy_weights(generator, grown)
+    if copy_from is not None:
+        old = generator.num_tasks
+        for variable in _stacked_task_weights(grown):
+            if variable.shape[0] > old:
+                source = ops.repeat(variable[copy_from:copy_from + 1], variable.shape[0] - old, axis=0)
+                variable.assign(ops.concatenate([variable[:old], source], axis=0))
     return grown
 
 

@@ -86,7 +86,7 @@ class PairedMode(TaskMode):
     def start_task(self, previous, task_index):
         """Networks, optimizers and step of task `task_index`; call inside `strategy.scope()`."""
         config, method = self.config, self.method
-        student = method.start_task(previous, task_index, self.generator_config)
+        student = method.start_task(previous, task_index, self.generator_config, config.task_init)
         discriminator = build_patch_discriminator(input_channels=6, ndf=config.ndf)
         generator_optimizer = make_optimizer(config, method.trainable_variables(student, task_index), self.policy)
         discriminator_optimizer = make_optimizer(config, discriminator.trainable_variables, self.policy)
@@ -128,7 +128,8 @@ class UnpairedMode(TaskMode):
     def start_task(self, previous, task_index):
         """Networks, optimizers, image pools and step of task `task_index`; call inside `strategy.scope()`."""
         config, method = self.config, self.method
-        generators = CycleGenerators.start_task(method, previous, task_index, self.generator_config)
+        generators = CycleGenerators.start_task(method, previous, task_index, self.generator_config,
+                                                config.task_init)
         input_discriminator = build_patch_discriminator(input_channels=3, ndf=config.ndf, name="input_discriminator")
         target_discriminator = build_patch_discriminator(input_channels=3, ndf=config.ndf, name="target_discriminator")
         generator_optimizer = make_optimizer(config, generators.trainable_variables(method, task_index), self.policy)
