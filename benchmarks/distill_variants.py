@@ -3,8 +3,7 @@
 Each name maps to a label for tables and the `TrainConfig` fields it sets; exact
 distillation (eq. 10, every earlier task in every step) sets none. `sampled` is
 `--distillation=sampled` at its defaults (2 passes, 4 runs), the recommended
-constant-cost setting; the others vary its passes and runs. `filters` holds every
-earlier task's generated filters instead of its outputs, `sampled_filters` does both.
+constant-cost setting; the others vary its passes and runs.
 """
 
 
@@ -20,6 +19,4 @@ DISTILL_VARIANTS = {
     "passes1_runs4_half": ("1 pass, 4 runs, scale 0.5", _sampled(1, 4, distill_scale=0.5)),
     "passes2": ("2 passes", _sampled(2, 1)),
     "passes2_runs4": ("2 passes, 4 runs", _sampled(2, 4)),
-    "filters": ("filters", {"distillation": "filters"}),
-    "sampled_filters": ("sampled + filters", {"distillation": "sampled_filters"}),
 }

@@ -569,7 +569,7 @@ def setting_label(distillation, run_config):
     if run_config.get("method") not in ("hyper_lifelong_gan", "lifelong_gan_pp"):
         return f"none ({run_config.get('method')})"
     label = distillation or run_config.get("distillation") or "exact"
-    if label in ("sampled", "sampled_filters") and "distill_passes" in run_config:
+    if label == "sampled" and "distill_passes" in run_config:
         label += f", {run_config['distill_passes']} passes of {run_config.get('distill_runs', 1)} runs"
     return label
 

@@ -72,33 +72,6 @@ def runs_distillation_loss(teacher, student, images, tasks, plan, z):
     return tf.reduce_sum(tf.reshape(per_slot, (passes, batch)), axis=0)
 
 
-def filter_distillation_loss(teacher_filters, student_filters):
-    """sum_i mean_l ||F_i^l(student) - F_i^l(teacher)||^2 / ||F_i^l(teacher)||^2, a scalar.
-
-    Filter-space distillation in the spirit of von Oswald et al., "Continual learning
-    with hypernetworks" (ICLR 2020, eq. 2): instead of the outputs of the earlier
-    tasks (eq. 10), the filters F_i = reshape(H_i(z) (C_i W)) that the hyper layers
-    generate for them at a fixed z are held where the frozen teacher had them.
-    `teacher_filters` and `student_filters` are lists with one tensor per conv layer
-    l, each (tasks, ...) with task i's filter in row i (`ResnetGenerator.task_filters`).
-
-    The squared difference, as von Oswald et al. use, is smooth where student and
-    teacher agree (a task starts there), so it pulls in proportion to the drift
-    rather than with a constant force. Each layer's change is relative to the
-    teacher's filter, so a layer counts the same whatever its size or
-    initialisation scale; the mean over layers keeps the term independent of the
-    depth; the sum over earlier tasks is eq. 10's, so each task is held as firmly at
-    task 100 as at task 2. The teacher's filters carry no gradient.
-    """
-    per_layer = []
-    for teacher, student in zip(teacher_filters, student_filters, strict=True):
-        teacher = tf.stop_gradient(tf.cast(teacher, tf.float32))
-        axes = tf.range(1, tf.rank(teacher))
-        change = tf.reduce_sum(tf.square(tf.cast(student, tf.float32) - teacher), axis=axes)
-        per_layer.append(change / (tf.reduce_sum(tf.square(teacher), axis=axes) + 1e-12))
-    return tf.reduce_sum(tf.reduce_mean(tf.stack(per_layer), axis=0))
-
-
 def resize_for_distillation(images, scale):
     """`images` shrunk to `scale` of their side by averaging blocks of 1/scale x
     1/scale pixels (scale 0.5 averages 2x2 blocks); scale 1 returns them unchanged.

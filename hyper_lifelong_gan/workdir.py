@@ -144,10 +144,13 @@ def check_run_config(config):
     retired = [
         f"--{name}={recorded[name]!r} (now {now})"
         for name, (default, now) in config_lib.RETIRED_FIELDS.items() if recorded.get(name, default) != default
+    ] + [
+        f"--{name}={value!r} (now {now})"
+        for (name, value), now in config_lib.RETIRED_CHOICES.items() if recorded.get(name) == value
     ]
     if retired:
         raise ConfigMismatch(
-            f"{config.workdir} holds a run made with flags this version renamed ({'; '.join(retired)}): "
+            f"{config.workdir} holds a run made with flags this version renamed or removed ({'; '.join(retired)}): "
             "finish it with the version that made it, or train again in another --workdir."
         )
     differences = [

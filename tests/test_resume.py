@@ -115,3 +115,8 @@ def test_a_run_recorded_with_renamed_distillation_flags_is_refused_in_one_senten
     old_defaults = {**recorded, "distill_tasks_per_step": 0, "distill_spread": 1}
     (tmp_path / "run_config.json").write_text(json.dumps(old_defaults))
     assert workdir_lib.check_run_config(config)
+    # Filter-space distillation was removed: a run that used it is refused the same way.
+    filters = {**old_defaults, "distillation": "sampled_filters", "filter_distill_weight": 100.0}
+    (tmp_path / "run_config.json").write_text(json.dumps(filters))
+    with pytest.raises(workdir_lib.ConfigMismatch, match=r"--distillation='sampled_filters' \(now removed\)"):
+        workdir_lib.check_run_config(config)

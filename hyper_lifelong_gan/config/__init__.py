@@ -16,6 +16,7 @@ from hyper_lifelong_gan.config.fields import (
     METHOD_DESCRIPTIONS,
     PAPER_SIZES,
     RESUMABLE_CHANGES,
+    RETIRED_CHOICES,
     RETIRED_FIELDS,
     RUNS_ROOT,
     SAMPLE_EVERY,
@@ -31,7 +32,6 @@ from hyper_lifelong_gan.config.fields import (
     resolve,
 )
 from hyper_lifelong_gan.config.rules import (
-    FILTER_DISTILLATION,
     FLAG_RULES,
     MIN_IMAGE_SIZE,
     NON_NEGATIVE_INT,
@@ -71,6 +71,7 @@ __all__ = [
     "LR_SCHEDULE",
     "RUNS_ROOT",
     "RESUMABLE_CHANGES",
+    "RETIRED_CHOICES",
     "RETIRED_FIELDS",
     "UNRECORDED_VALUES",
     "field_help",
@@ -106,7 +107,6 @@ __all__ = [
     "check_flags",
     "flag_problem",
     "SAMPLED_DISTILLATION",
-    "FILTER_DISTILLATION",
     "check_distillation",
     "validate",
 ]

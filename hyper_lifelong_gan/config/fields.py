@@ -110,11 +110,7 @@ class TrainConfig:
         "sequences (this project's): --distill_passes passes a step, each cut into up to --distill_runs runs of "
         "images distilling a drawn earlier task each, in random cycles that cover every earlier task, the sum scaled "
         "to an unbiased estimate of eq. 10 (on the 10 built-in tasks, 2 passes with 4 runs forgot 0.74x what exact "
-        "did); filters = no output distillation, instead every earlier task's generated filters held at the step's z "
-        "(hyper layers; after von Oswald et al. 2020; --filter_distill_weight), every step, at a cost that does not "
-        "grow with the images; sampled_filters = sampled and filters together (this project's options; the two "
-        "filter choices are experimental: on the 10 built-in tasks filters alone forgot more than exact and sampled on "
-        "each of five seeds; sampled_filters is not yet compared)."
+        "did)."
     ))
     distill_passes: int = _field(2, (
         "With --distillation=sampled: teacher and student passes over the batch a step spends on earlier tasks (the "
@@ -125,11 +121,6 @@ class TrainConfig:
         " earlier task, so a step reaches up to passes x runs earlier tasks (at most t-1) for the work of the passes "
         "plus a small cost per run; 1 = each drawn task sees the whole batch. More runs forget less and cost a little"
         " more."
-    ))
-    filter_distill_weight: float = _field(100.0, (
-        "With --distillation=filters or sampled_filters: weight of the filter term (the relative squared change of "
-        "each earlier task's filters, averaged over layers, summed over tasks) beside one task's output L1, both "
-        "under --beta (this project's choice, not tuned)."
     ))
     distill_scale: float = _field(1.0, (
         "Side of the distillation images relative to the training images, 1/n for a whole n (1 = the paper's; 0.5 "
@@ -235,6 +226,14 @@ UNRECORDED_VALUES = {"padding": "same"}
 RETIRED_FIELDS = {
     "distill_tasks_per_step": (0, "--distillation=sampled --distill_passes"),
     "distill_spread": (1, "--distillation=sampled --distill_runs"),
+    "filter_distill_weight": (100.0, "removed"),
+}
+# Values of today's fields that earlier versions accepted, with what became of them:
+# filter-space distillation forgot more than output distillation on the 10 built-in
+# tasks and its step grew with the number of tasks (docs/many_tasks.md).
+RETIRED_CHOICES = {
+    ("distillation", "filters"): "removed",
+    ("distillation", "sampled_filters"): "removed",
 }
 
 

@@ -99,7 +99,6 @@ FLAG_RULES = {
     "beta": NON_NEGATIVE_NUMBER,
     "distill_passes": POSITIVE_INT,
     "distill_runs": POSITIVE_INT,
-    "filter_distill_weight": NON_NEGATIVE_NUMBER,
     "distill_scale": Rule(lambda value: value == value and 0 < value <= 1, "a number in (0, 1]"),
     "l1_weight": NON_NEGATIVE_NUMBER,
     "learning_rate": POSITIVE_NUMBER,
@@ -146,9 +145,8 @@ def flag_problem(values, rules):
 
 
 # The --distillation choices that draw earlier tasks (and read --distill_passes and
-# --distill_runs), and those that hold the earlier tasks' filters (--filter_distill_weight).
-SAMPLED_DISTILLATION = ("sampled", "sampled_filters")
-FILTER_DISTILLATION = ("filters", "sampled_filters")
+# --distill_runs).
+SAMPLED_DISTILLATION = ("sampled",)
 
 
 def _changed(config, name):
@@ -157,8 +155,7 @@ def _changed(config, name):
 
 def check_distillation(config):
     """Refuses tuning fields of a --distillation choice that does not use them."""
-    tuned = [(name, SAMPLED_DISTILLATION) for name in ("distill_passes", "distill_runs")]
-    for name, choices in tuned + [("filter_distill_weight", FILTER_DISTILLATION)]:
+    for name, choices in [(name, SAMPLED_DISTILLATION) for name in ("distill_passes", "distill_runs")]:
         if config.distillation not in choices and _changed(config, name):
             raise InvalidConfig(
                 f"--{name} tunes --distillation={' or '.join(choices)}, not --distillation={config.distillation}; "

@@ -17,7 +17,7 @@ PADDINGS = ("same", "reference")
 CHOICES = {
     "mode": ("auto", "paired", "unpaired"),
     "distill_input": ("swap", "unswap", "noise"),
-    "distillation": ("exact", "sampled", "filters", "sampled_filters"),
+    "distillation": ("exact", "sampled"),
     "task_init": ("fresh", "previous"),
     "jit_compile": ("auto", "true", "false"),
     "jitter": ("auto", "true", "false"),

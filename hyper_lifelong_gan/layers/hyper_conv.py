@@ -170,11 +170,6 @@ class _HyperKernel(TaskConvolution):
             kernels = ops.transpose(kernels, (0, 1, 2, 4, 3))
         return ops.unstack(kernels, num=len(tasks), axis=0)
 
-    def task_filters(self, count, z):
-        """F_i of tasks [0, count) at `z`, stacked: (count, k, k, c_in, c_out), in one
-        batched computation (one gather of the tasks' rows, then one matmul with W)."""
-        return self._stacked_kernels(ops.arange(count, dtype="int32"), count, z)
-
     def _stacked_kernels(self, indices, count, z):
         """The filters of the tasks `indices` (a 1-D int tensor of length `count`):
         their rows are gathered at once, B_i = H_i(z) and B_i @ C_i run with a

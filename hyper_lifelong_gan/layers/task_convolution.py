@@ -88,12 +88,6 @@ class TaskConvolution(keras.layers.Layer):
     def static_task_kernel(self, task, z):
         raise NotImplementedError
 
-    def task_filters(self, count, z):
-        """The filters of tasks [0, count) at `z`, stacked: (count, k, k, c_in, c_out).
-        Here one task at a time; layers whose filters are made from stacked
-        per-task rows (hyper) make them in one batched computation."""
-        return ops.stack([self.task_kernel(task, z) for task in range(count)])
-
     def task_weights(self, task):
         """The variables only task `task` uses (each held on its own, not stacked)."""
         return []

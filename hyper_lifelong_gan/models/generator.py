@@ -182,11 +182,6 @@ class ResnetGenerator(keras.Model):
     def norm_layers(self):
         return [self.head_norm, *self.down_norms, *[n for pair in self.block_norms for n in pair], *self.up_norms]
 
-    def task_filters(self, count, z):
-        """The filters of tasks [0, count) at `z`, one stacked tensor per conv layer
-        (`TaskConvolution.task_filters`), for filter-space distillation."""
-        return [layer.task_filters(count, z) for layer in self.conv_layers()]
-
     @property
     def stacked_task_weights(self):
         """Every variable with a row per task (see `layers.task_selection`): the conv

@@ -42,12 +42,6 @@ class TaskStep:
     scaled by (t - 1) / passes, an unbiased estimate of the full sum. The drawn
     tasks reach the layers as an index tensor, so a draw never retraces.
     `config.distill_scale` < 1 distils on images resized to that share of their side.
-    With "filters" the outputs are not distilled; instead every earlier task's
-    generated filters at the step's z are held near the teacher's
-    (`losses.filter_distillation_loss`, weight `config.filter_distill_weight`
-    within the beta-weighted term), in every step: the filters of all earlier
-    tasks come from one batched computation per layer, tiny next to a pass over
-    the images. "sampled_filters" adds that term to sampled output distillation.
 
     Args:
         method: the `ContinualMethod` (decides whether to distil).
@@ -96,21 +90,8 @@ class TaskStep:
 
     def distillation(self, teacher, student, images, z, seed):
         """The distillation term per example for the earlier tasks this step
-        distils, on `images` (x_d): the outputs' L1 (exact or sampled) and, with
-        the filter choices, `config.filter_distill_weight` times the filter term;
-        see the class docstring."""
-        config = self.config
-        if config.distillation == "filters":
-            term = tf.zeros(tf.shape(images)[:1], tf.float32)
-        else:
-            term = self.output_distillation(teacher, student, images, z, seed)
-        if config.distillation in config_lib.FILTER_DISTILLATION:
-            term += config.filter_distill_weight * self.filter_distillation(teacher, student, z)
-        return term
-
-    def output_distillation(self, teacher, student, images, z, seed):
-        """The outputs' L1 per example, summed over every earlier task (exact) or
-        over drawn ones and scaled (sampled)."""
+        distils, on `images` (x_d): the outputs' L1, summed over every earlier task
+        (exact) or over drawn ones and scaled (sampled); see the class docstring."""
         config = self.config
         earlier = len(self.distill_tasks)
         passes = config.distill_passes if config.distillation in config_lib.SAMPLED_DISTILLATION else 0
@@ -126,16 +107,6 @@ class TaskStep:
             term = losses.runs_distillation_loss(teacher, student, images, tasks, plan, z)
             return (earlier / passes) * term
         return losses.distillation_loss(teacher, student, images, list(range(earlier)), z)
-
-    def filter_distillation(self, teacher, student, z):
-        """The filter term of every earlier task (`losses.filter_distillation_loss`)
-        between the generators' one shared model each, at `z`."""
-        if not (teacher.slot_per_task and student.slot_per_task):
-            raise ValueError("Filter distillation needs one shared generator with a slot per task; "
-                             "choose --distillation=exact or sampled for this method.")
-        earlier = len(self.distill_tasks)
-        return losses.filter_distillation_loss(teacher.models[0].task_filters(earlier, z),
-                                               student.models[0].task_filters(earlier, z))
 
     @staticmethod
     def _replica_id():

@@ -296,8 +296,7 @@ def open_run(config, tasks, method, policy, strategy, files, interrupt_after_ste
         lengths=task_lengths(config, tasks), metrics_log=files.metrics_log(os.path.join(workdir, "metrics.jsonl")),
         writer=writer, samples=summaries.SampleGrids(tasks, config),
         cost_model=StepCostModel(
-            # The filter term alone adds no pass over the images: its step costs the same at every task.
-            distills=method.distills and config.distillation != "filters",
+            distills=method.distills,
             passes=config.distill_passes if config.distillation in config_lib.SAMPLED_DISTILLATION else 0,
             distill_area=config.distill_scale**2,
         ),
