@@ -97,8 +97,9 @@ class TrainConfig:
     beta: float = _field(100.0, "Weight of the distillation loss (paper: 100).")
     task_init: str = _field("fresh", (
         "How a new task's own weights start (methods that grow one shared model: hyper_lifelong_gan, "
-        "lifelong_gan_pp): fresh = from their initialisers (H_i random, C_i = I; the paper's); previous = a copy of "
-        "the last task's, so the new task starts from a model that already translates (this project's option)."
+        "lifelong_gan_pp): fresh = from their initialisers (H_i random, C_i = I); previous = a copy of the last "
+        "task's, so the new task starts from a model that already translates (the paper does not say; both are this "
+        "project's)."
     ))
     l1_weight: float = _field(100.0, (
         "Weight of the pix2pix L1 term (pix2pix: 100; the paper uses 'the exact loss used in Pix2Pix' without its "
