@@ -38,7 +38,6 @@ from hyper_lifelong_gan.config.rules import (
     NON_NEGATIVE_NUMBER,
     POSITIVE_INT,
     POSITIVE_NUMBER,
-    SAMPLED_DISTILLATION,
     Rule,
     check_distillation,
     check_flag,
@@ -106,7 +105,6 @@ __all__ = [
     "check_flag",
     "check_flags",
     "flag_problem",
-    "SAMPLED_DISTILLATION",
     "check_distillation",
     "validate",
 ]

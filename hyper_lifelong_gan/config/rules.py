@@ -144,22 +144,18 @@ def flag_problem(values, rules):
     return None
 
 
-# The --distillation choices that draw earlier tasks (and read --distill_passes and
-# --distill_runs).
-SAMPLED_DISTILLATION = ("sampled",)
-
-
 def _changed(config, name):
     return getattr(config, name) != TrainConfig.__dataclass_fields__[name].default
 
 
 def check_distillation(config):
-    """Refuses tuning fields of a --distillation choice that does not use them."""
-    for name, choices in [(name, SAMPLED_DISTILLATION) for name in ("distill_passes", "distill_runs")]:
-        if config.distillation not in choices and _changed(config, name):
+    """Refuses the fields that tune --distillation=sampled (the one choice that draws
+    earlier tasks) with another choice."""
+    for name in ("distill_passes", "distill_runs"):
+        if config.distillation != "sampled" and _changed(config, name):
             raise InvalidConfig(
-                f"--{name} tunes --distillation={' or '.join(choices)}, not --distillation={config.distillation}; "
-                f"pass one of those as well, or leave out --{name}."
+                f"--{name} tunes --distillation=sampled, not --distillation={config.distillation}; "
+                f"pass --distillation=sampled as well, or leave out --{name}."
             )
 
 

@@ -10,7 +10,6 @@ import functools
 import keras
 import tensorflow as tf
 
-from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan import losses
 from hyper_lifelong_gan.training import distillation_schedule
 
@@ -94,7 +93,7 @@ class TaskStep:
         (exact) or over drawn ones and scaled (sampled); see the class docstring."""
         config = self.config
         earlier = len(self.distill_tasks)
-        passes = config.distill_passes if config.distillation in config_lib.SAMPLED_DISTILLATION else 0
+        passes = config.distill_passes if config.distillation == "sampled" else 0
         images = losses.resize_for_distillation(images, config.distill_scale)
         if 0 < passes < earlier:
             # Runs of whole batches are alike on every replica; shorter ones need to know

@@ -297,7 +297,7 @@ def open_run(config, tasks, method, policy, strategy, files, interrupt_after_ste
         writer=writer, samples=summaries.SampleGrids(tasks, config),
         cost_model=StepCostModel(
             distills=method.distills,
-            passes=config.distill_passes if config.distillation in config_lib.SAMPLED_DISTILLATION else 0,
+            passes=config.distill_passes if config.distillation == "sampled" else 0,
             distill_area=config.distill_scale**2,
         ),
     )
