@@ -27,3 +27,12 @@ def test_mirrored_strategy_matches_one_device():
                 assert mirrored[name] == pytest.approx(value, rel=1e-4, abs=1e-5), (variant, name)
     # The two ways of sampling really are different computations.
     assert report["sampled_single"][1]["distillation"] != pytest.approx(report["whole_single"][1]["distillation"])
+    # RowSparseAdam sums all row-sparse gradients in one gather (all_gather_row_gradients):
+    # the same rows in the same order as TensorFlow's gather of each gradient on its own,
+    # on every replica, with row counts that differ between replicas (one of them 0).
+    assert len(report["row_gradients"]) == 3
+    for gradient in report["row_gradients"]:
+        assert len(gradient) == 2
+        for ours_values, ours_indices, their_values, their_indices in gradient:
+            assert ours_indices == their_indices and ours_values == their_values
+    assert [len(gradient[0][1]) for gradient in report["row_gradients"]] == [3, 3, 2]

@@ -17,6 +17,13 @@ for the rows sampled distillation reaches only in some steps: Adam keeps moving 
 row on its momentum after its task was drawn, the lazy update moves it only in the
 steps that draw its task. Rows no step uses (the tasks a method freezes)
 stay as they are under both, since each task starts a fresh optimizer.
+
+Across replicas (`--strategy=mirrored` or `multi_worker`) a row-sparse gradient is
+summed by gathering every replica's rows. TensorFlow gathers each gradient on its own
+(three gathers: lengths, values, indices), and a tiny generator has 55 of them;
+`RowSparseAdam` packs them all into three gathers (`all_gather_row_gradients`), with
+the same rows in the same order. Two workers on one 2-core machine (ngf 4) took
+0.05 s a step instead of 0.3 s, and 8 s instead of 17 s to trace the first step.
 """
 
 import keras
@@ -33,6 +40,33 @@ def summed_rows(gradient):
     same = tf.cast(tf.equal(indices[:, None], indices[None, :]), values.dtype)
     flat = tf.reshape(values, (tf.shape(values)[0], -1))
     return indices, tf.reshape(tf.matmul(same, flat), tf.shape(values))
+
+
+def all_gather_row_gradients(context, gradients):
+    """The sum over the replicas of `context` of each `tf.IndexedSlices` in `gradients`:
+    every replica's rows, in replica order, as TensorFlow's all-reduce gives them, but
+    in three gathers for all of them: each replica's row counts, then its values and
+    its indices, each packed into one flat tensor. Replicas may hold different
+    numbers of rows. The gradients share one dtype; call it in a replica context
+    inside a `tf.function`."""
+    replicas = context.num_replicas_in_sync
+    row_sizes = [gradient.values.shape[1:].num_elements() for gradient in gradients]
+    counts = tf.stack([tf.shape(gradient.indices, out_type=tf.int64)[0] for gradient in gradients])
+    all_counts = context.all_gather(counts[None], axis=0)  # (replicas, gradients)
+    values = context.all_gather(tf.concat([tf.reshape(gradient.values, [-1]) for gradient in gradients], 0), axis=0)
+    indices = context.all_gather(tf.concat([tf.cast(gradient.indices, tf.int64) for gradient in gradients], 0), axis=0)
+    pieces = len(gradients) * replicas
+    value_parts = tf.split(values, tf.reshape(all_counts * row_sizes, [-1]), num=pieces)
+    index_parts = tf.split(indices, tf.reshape(all_counts, [-1]), num=pieces)
+    summed = []
+    for i, gradient in enumerate(gradients):
+        parts = range(i, pieces, len(gradients))  # gradient i's part of each replica
+        summed.append(tf.IndexedSlices(
+            tf.reshape(tf.concat([value_parts[p] for p in parts], 0), [-1, *gradient.values.shape[1:]]),
+            tf.cast(tf.concat([index_parts[p] for p in parts], 0), gradient.indices.dtype),
+            gradient.dense_shape,
+        ))
+    return summed
 
 
 def _tf_variable(variable):
@@ -71,3 +105,23 @@ class RowSparseAdam(keras.optimizers.Adam):
         self.assign(momentum, tf.IndexedSlices(m, indices))
         self.assign(velocity, tf.IndexedSlices(v, indices))
         self.assign(variable, tf.IndexedSlices(values, indices))
+
+    def _all_reduce_sum_gradients(self, grads_and_vars):
+        """Keras' sum over replicas, with the row-sparse gradients of each dtype gathered
+        together (`all_gather_row_gradients`) instead of one by one."""
+        grads_and_vars = list(grads_and_vars)
+        context = tf.distribute.get_replica_context()
+        sparse = [i for i, (gradient, _) in enumerate(grads_and_vars) if isinstance(gradient, tf.IndexedSlices)]
+        if context is None or context.num_replicas_in_sync == 1 or len(sparse) < 2 or tf.executing_eagerly():
+            return super()._all_reduce_sum_gradients(grads_and_vars)
+        gradients = [gradient for gradient, _ in grads_and_vars]
+        dense = [i for i, gradient in enumerate(gradients) if gradient is not None and i not in sparse]
+        if dense:
+            summed = context.all_reduce(tf.distribute.ReduceOp.SUM, [gradients[i] for i in dense])
+            for i, gradient in zip(dense, summed):
+                gradients[i] = gradient
+        for dtype in dict.fromkeys(gradients[i].values.dtype for i in sparse):
+            group = [i for i in sparse if gradients[i].values.dtype == dtype]
+            for i, gradient in zip(group, all_gather_row_gradients(context, [gradients[i] for i in group])):
+                gradients[i] = gradient
+        return [(gradient, variable) for gradient, (_, variable) in zip(gradients, grads_and_vars)]
