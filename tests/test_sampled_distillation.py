@@ -316,3 +316,9 @@ def test_runs_need_one_task_per_run_and_positive_sizes():
         TaskRuns([0, 1], [2])
     with pytest.raises(ValueError, match="positive sizes"):
         TaskRuns([0], [0])
+
+
+def test_runs_give_each_images_task_made_once_for_every_layer():
+    runs = TaskRuns([2, tf.constant(0), 1], [2, 1, 3])
+    assert runs.per_image().numpy().tolist() == [2, 2, 0, 1, 1, 1]
+    assert runs.per_image() is runs.per_image()  # one tensor, not one per norm and bias

@@ -119,7 +119,7 @@ class TaskConvolution(keras.layers.Layer):
         if self.shared_filter:
             bias = self.bias
         elif is_task_runs(task):
-            bias = ops.take(self.bias, task.per_image(), axis=0)[:, None, None, :]  # each image's task's
+            bias = take_task(self.bias, task.per_image())[:, None, None, :]  # each image's task's
         else:
             bias = take_task(self.bias, task)
         return outputs + ops.cast(bias, outputs.dtype)

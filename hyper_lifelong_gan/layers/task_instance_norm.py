@@ -70,8 +70,8 @@ class TaskInstanceNorm(keras.layers.Layer):
         if is_task_runs(task):
             # Each image's own task's parameters, shape (batch, 1, 1, channels).
             per_image = task.per_image()
-            gamma = ops.take(self.gamma, per_image, axis=0)[:, None, None, :]
-            beta = ops.take(self.beta, per_image, axis=0)[:, None, None, :]
+            gamma = take_task(self.gamma, per_image)[:, None, None, :]
+            beta = take_task(self.beta, per_image)[:, None, None, :]
         else:
             gamma, beta = take_task(self.gamma, task), take_task(self.beta, task)
         # gamma * (x - mean) / std + beta, folded into one multiply-add over the image

@@ -34,6 +34,9 @@ class TaskRuns:
     """Consecutive runs of a batch with a task each: images [sum(sizes[:r]),
     sum(sizes[:r + 1])) perform task `tasks[r]`.
 
+    A `TaskRuns` belongs to the graph (or eager call) it was made in, since it keeps
+    the tensor `per_image` makes.
+
     Args:
         tasks: one task per run, a list of ints or a 1-D integer tensor.
         sizes: the runs' lengths, positive Python ints (known while tracing) that
@@ -47,6 +50,7 @@ class TaskRuns:
         self.tasks = task_list(tasks)
         if len(self.tasks) != len(self.sizes):
             raise ValueError(f"{len(self.tasks)} tasks for {len(self.sizes)} runs; give one task per run.")
+        self._per_image = None
 
     def split(self, inputs):
         """`inputs` cut along the batch into the runs, one tensor per run."""
@@ -56,8 +60,13 @@ class TaskRuns:
         return ops.split(inputs, ends, axis=0)
 
     def per_image(self):
-        """The task of every image, an int32 tensor of length sum(sizes)."""
-        return ops.repeat(task_indices(self.tasks), self.sizes, axis=0)
+        """The task of every image, an int32 tensor of length sum(sizes): made at the first
+        call and kept, since every norm and bias of the generator asks for it (as many
+        as 1,000 ops of a traced step when each layer made its own)."""
+        if self._per_image is None:
+            run_of_image = [run for run, size in enumerate(self.sizes) for _ in range(size)]
+            self._per_image = gather_rows(task_indices(self.tasks), run_of_image)
+        return self._per_image
 
 
 def task_indices(tasks):
@@ -85,11 +94,24 @@ def task_list(tasks):
 
 
 def take_task(stacked, task):
-    """Row `task` (a Python int or a scalar integer tensor) of a stacked per-task weight.
-    Always gathered, never sliced: a gather's gradient names the rows it reached
-    (`tf.IndexedSlices`), which the optimizer updates alone (`RowSparseAdam`); a
-    slice's gradient is dense, a zero for every other task's row."""
-    return ops.take(stacked, task, axis=0)
+    """Row `task` (a Python int or a scalar integer tensor) of a stacked per-task weight,
+    or rows, for a 1-D tensor of tasks. Always gathered, never sliced: a gather's
+    gradient names the rows it reached (`tf.IndexedSlices`), which the optimizer
+    updates alone (`RowSparseAdam`); a slice's gradient is dense, a zero for every
+    other task's row."""
+    return gather_rows(stacked, task)
+
+
+def gather_rows(values, indices):
+    """`values[indices]` along the first axis, for indices that are never negative (tasks).
+    On TensorFlow one gather: `ops.take` first maps negative indices to the end (six
+    more ops for each of the few hundred gathers of a training step, which made
+    tracing it slower); on other backends `ops.take`."""
+    if keras.backend.backend() != "tensorflow":
+        return ops.take(values, indices, axis=0)
+    import tensorflow as tf  # only on this backend
+
+    return tf.gather(ops.convert_to_tensor(values), indices, axis=0)
 
 
 def select(per_task_values, task):
@@ -98,7 +120,7 @@ def select(per_task_values, task):
     are computed per task (a layer's filters), not stored (see `take_task`)."""
     if is_static_task(task):
         return per_task_values[task]
-    return ops.take(ops.stack([getattr(v, "value", v) for v in per_task_values]), task, axis=0)
+    return gather_rows(ops.stack([getattr(v, "value", v) for v in per_task_values]), task)
 
 
 def add_task_weights(layer, num_tasks, specs, dtype=None):
