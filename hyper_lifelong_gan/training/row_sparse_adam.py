@@ -23,7 +23,7 @@ summed by gathering every replica's rows. TensorFlow gathers each gradient on it
 (three gathers: lengths, values, indices), and a tiny generator has 55 of them;
 `RowSparseAdam` packs them all into three gathers (`all_gather_row_gradients`), with
 the same rows in the same order. Two workers on one 2-core machine (ngf 4) took
-0.05 s a step instead of 0.3 s, and 8 s instead of 17 s to trace the first step.
+0.05 s a step instead of 0.3 s, and reached their first step in 8 s instead of 17 s.
 """
 
 import keras
