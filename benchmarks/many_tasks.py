@@ -629,8 +629,13 @@ def parse_args(argv=None):
     return args, passthrough
 
 
+HELP_FLAGS = ("--help", "--helpfull", "--helpshort", "--helpxml")
+
+
 def main(argv=None):
     args, passthrough = parse_args(argv)
+    if any(flag in HELP_FLAGS for flag in passthrough):  # train.py's flags: its help, no run
+        return subprocess.call([sys.executable, os.path.join(ROOT, "train.py"), *passthrough])
     os.makedirs(args.out, exist_ok=True)
     samples_path = os.path.join(args.out, SAMPLES)
     status = 0

@@ -157,6 +157,13 @@ def test_train_command_passes_the_flags_through():
     assert args.out == args.workdir + "_report"
 
 
+
+def test_train_pys_help_is_shown_without_making_run_folders(tmp_path, capfd):
+    workdir = tmp_path / "run"
+    assert bench.main(["--helpfull", f"--workdir={workdir}"]) == 0
+    assert "--steps_per_task" in capfd.readouterr().out
+    assert list(tmp_path.iterdir()) == []
+
 @pytest.mark.slow
 def test_two_tiny_tasks_end_to_end(tmp_path):
     workdir = tmp_path / "run"
