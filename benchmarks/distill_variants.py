@@ -2,8 +2,10 @@
 
 Each name maps to a label for tables and the `TrainConfig` fields it sets; exact
 distillation (eq. 10, every earlier task in every step) sets none. `sampled` is
-`--distillation=sampled` at its defaults (2 passes, 4 runs), the recommended
-constant-cost setting; the others vary its passes and runs.
+`--distillation=sampled` at its defaults (2 passes, 4 runs; each task starts from the
+last one's weights and distils on its inputs), the recommended constant-cost setting;
+the others vary its passes and runs. `sampled_fresh_swap` is sampled as it was before
+2026-12-06 (fresh task weights, distilled on the targets), for the tables measured then.
 """
 
 
@@ -13,6 +15,8 @@ def _sampled(passes, runs, **more):
 
 DISTILL_VARIANTS = {
     "sampled": ("sampled (2 passes, 4 runs)", {"distillation": "sampled"}),
+    "sampled_fresh_swap": ("sampled, fresh weights, swap", {"distillation": "sampled", "task_init": "fresh",
+                                                             "distill_input": "swap"}),
     "passes1": ("1 pass", _sampled(1, 1)),
     "passes1_half": ("1 pass, scale 0.5", _sampled(1, 1, distill_scale=0.5)),
     **{f"passes1_runs{runs}": (f"1 pass, {runs} runs", _sampled(1, runs)) for runs in (2, 4, 8)},

@@ -100,7 +100,7 @@ def prepare_config(config):
     if config.task_init == "previous" and not method.copies_previous_task:
         raise config_lib.InvalidConfig(
             f"--task_init=previous copies the last task's rows of one shared model, which --method={config.method} "
-            "does not grow; use it with hyper_lifelong_gan or lifelong_gan_pp, or leave --task_init at fresh."
+            "does not grow; use it with hyper_lifelong_gan or lifelong_gan_pp, or leave --task_init at auto."
         )
     if not config.tasks:
         builtin = builtin_tasks.UNPAIRED_TASKS if config.mode == "unpaired" else builtin_tasks.PAIRED_TASKS
@@ -113,7 +113,8 @@ def prepare_config(config):
             "leave --mode at auto when naming --tasks."
         )
     toy = all(task.name.startswith("toy_") for task in tasks)
-    resolved = dataclasses.replace(config_lib.resolve(config, toy=toy), mode=mode)
+    resolved = dataclasses.replace(
+        config_lib.resolve(config, toy=toy, copies_previous_task=method.copies_previous_task), mode=mode)
     config_lib.check_schedule(resolved, len(tasks))
     resolved = config_lib.canonical_lengths(resolved)
     config_lib.validate(resolved)  # the filled sizes too

@@ -2,6 +2,7 @@
 then the same through `trainer.train` (results.json's `params`), and every ablation
 switch through the trainer's set-up of a task."""
 
+import dataclasses
 import json
 
 import keras
@@ -153,6 +154,19 @@ def test_task_init_previous_is_refused_where_no_shared_model_grows(method_name, 
                          workdir=str(tmp_path))
     with pytest.raises(config_lib.InvalidConfig, match="--task_init=previous copies the last task's rows"):
         workdir_lib.prepare_config(config)
+    # Left at auto, sampled distillation starts such a method's tasks fresh.
+    sampled = dataclasses.replace(config, task_init="auto", distillation="sampled")
+    assert workdir_lib.prepare_config(sampled)[0].task_init == "fresh"
+
+
+@pytest.mark.parametrize("method_name", ["hyper_lifelong_gan", "lifelong_gan_pp"])
+def test_sampled_distillation_starts_a_growing_model_from_the_last_task(method_name, tmp_path):
+    from hyper_lifelong_gan import workdir as workdir_lib
+
+    config = TrainConfig(**TINY, method=method_name, distillation="sampled", tasks="toy_labels2street",
+                         workdir=str(tmp_path))
+    resolved = workdir_lib.prepare_config(config)[0]
+    assert (resolved.task_init, resolved.distill_input) == ("previous", "unswap")
 
 
 def test_sft_adds_nothing_and_serves_every_task_from_one_slot():

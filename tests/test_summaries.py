@@ -86,7 +86,7 @@ def test_hparams_and_forgetting_summaries(run):
 
 def test_the_settings_are_printed_at_the_start(run):
     workdir, log = run
-    head = log.splitlines()[:5]
+    head = log.splitlines()[:6]
     assert head[0] == f"Run: hyper_lifelong_gan on 2 paired task(s): {', '.join(TASKS)}"
     assert head[1].strip() == "model: 32x32 images, generator ngf 4, 1 residual blocks, K 7; PatchGAN ndf 8 (per_task)"
     assert head[2].strip().startswith(
@@ -95,7 +95,11 @@ def test_the_settings_are_printed_at_the_start(run):
         "learning rate 0.0002, decaying linearly to zero over the last 50% of each task; "
         "precision float32, XLA on, seed 0"
     )
-    assert head[4].strip().startswith(f"writes to {workdir}")
+    assert head[4].strip() == (
+        "distillation: exact (eq. 10: every earlier task in every step), beta 100, on the task's targets (swap); "
+        "a new task starts from fresh weights"
+    )
+    assert head[5].strip().startswith(f"writes to {workdir}")
 
 
 def test_eta_expects_each_earlier_task_to_add_distillation_cost():

@@ -30,7 +30,7 @@ BAD_VALUES = [
     ("adam_beta1", 1.0, "a number in [0, 1)"),
     ("beta", -1.0, "a number >= 0"),
     ("mode", "both", "one of auto, paired, unpaired"),
-    ("distill_input", "zeros", "one of swap, unswap, noise"),
+    ("distill_input", "zeros", "one of auto, swap, unswap, noise"),
 ]
 
 

@@ -30,6 +30,7 @@ from hyper_lifelong_gan.config.fields import (
     keep_period,
     keeps_stage,
     resolve,
+    resolve_distillation,
 )
 from hyper_lifelong_gan.config.rules import (
     FLAG_RULES,
@@ -75,6 +76,7 @@ __all__ = [
     "UNRECORDED_VALUES",
     "field_help",
     "resolve",
+    "resolve_distillation",
     "FULL_UP_TO_TASKS",
     "METHOD_DESCRIPTIONS",
     "AUTO_EVAL_SAMPLE",

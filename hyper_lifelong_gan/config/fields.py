@@ -95,11 +95,12 @@ class TrainConfig:
     z_dim: int = _field(64, "Length of the noise vector z the filter generators take (paper: 64).")
     hidden_units: int = _field(64, "Hidden size of each filter generator MLP (paper: 64).")
     beta: float = _field(100.0, "Weight of the distillation loss (paper: 100).")
-    task_init: str = _field("fresh", (
+    task_init: str = _field("auto", (
         "How a new task's own weights start (methods that grow one shared model: hyper_lifelong_gan, "
         "lifelong_gan_pp): fresh = from their initialisers (H_i random, C_i = I); previous = a copy of the last "
-        "task's, so the new task starts from a model that already translates (the paper does not say; both are this "
-        "project's)."
+        "task's, so the new task starts from a model that already translates; auto = previous with "
+        "--distillation=sampled, fresh with exact (the paper does not say; previous is this project's choice for "
+        "long sequences: docs/many_tasks.md)."
     ))
     l1_weight: float = _field(100.0, (
         "Weight of the pix2pix L1 term (pix2pix: 100; the paper uses 'the exact loss used in Pix2Pix' without its "
@@ -110,8 +111,8 @@ class TrainConfig:
         "cost grows with the number of tasks learned); sampled = constant cost, the recommended setting for long "
         "sequences (this project's): --distill_passes passes a step, each cut into up to --distill_runs runs of "
         "images distilling a drawn earlier task each, in random cycles that cover every earlier task, the sum scaled "
-        "to an unbiased estimate of eq. 10 (on the 10 built-in tasks, 2 passes with 4 runs forgot 0.74x what exact "
-        "did)."
+        "to an unbiased estimate of eq. 10; with it --task_init and --distill_input default to previous and unswap "
+        "(docs/many_tasks.md)."
     ))
     distill_passes: int = _field(2, (
         "With --distillation=sampled: teacher and student passes over the batch a step spends on earlier tasks (the "
@@ -128,9 +129,10 @@ class TrainConfig:
         "distils on 2x2 averages, about a quarter of the cost; this project's option). image_size * distill_scale "
         "must be a multiple of 4."
     ))
-    distill_input: str = _field("swap", (
-        "Input of the distillation term (paper Table 2): swap = real target B_t, unswap = conditional image A_t, "
-        "noise = uniform noise."
+    distill_input: str = _field("auto", (
+        "Input of the distillation term (paper Table 2): swap = real target B_t (the paper's), unswap = conditional "
+        "image A_t, noise = uniform noise; auto = swap with --distillation=exact, unswap with sampled (where tasks "
+        "share input domains, earlier tasks are then held on images they read: docs/many_tasks.md)."
     ))
     learning_rate: float = _field(2e-4, (
         "Adam learning rate of generator and discriminator (pix2pix/CycleGAN: 2e-4; the paper names Adam, not its "
@@ -242,8 +244,10 @@ def field_help():
     return {f.name: f.metadata["help"] for f in dataclasses.fields(TrainConfig)}
 
 
-def resolve(config, toy):
-    """A copy of `config` with every None size filled from the toy or paper sizes."""
+def resolve(config, toy, copies_previous_task=True):
+    """A copy of `config` with every None size filled from the toy or paper sizes and
+    every `auto` that does not wait for the hardware made concrete (`copies_previous_task`:
+    whether the method can start a task from the last one's weights)."""
     sizes = TOY_SIZES if toy else PAPER_SIZES
     filled = {name: value for name, value in sizes.items() if getattr(config, name) is None}
     if config.sample_every is None:
@@ -259,7 +263,26 @@ def resolve(config, toy):
         resolved = dataclasses.replace(resolved, jitter="false" if toy else "true")
     if resolved.jit_compile == "auto" and toy:
         resolved = dataclasses.replace(resolved, jit_compile="true")
-    return resolved
+    return resolve_distillation(resolved, copies_previous_task)
+
+
+def resolve_distillation(config, copies_previous_task=True):
+    """`config` with --task_init and --distill_input at auto made concrete.
+
+    Exact distillation keeps the paper's setting: fresh task weights, earlier tasks
+    distilled on the current task's targets (swap). Sampled distillation, the
+    setting for long sequences, starts each task from the last one's weights and
+    distils on the current task's inputs (unswap): on 100 toy tasks that share input
+    domains, fresh weights left late tasks unlearned, and copied weights distilled
+    on targets lost earlier tasks (docs/many_tasks.md).
+    """
+    sampled = config.distillation == "sampled"
+    updates = {}
+    if config.task_init == "auto":
+        updates["task_init"] = "previous" if sampled and copies_previous_task else "fresh"
+    if config.distill_input == "auto":
+        updates["distill_input"] = "unswap" if sampled else "swap"
+    return dataclasses.replace(config, **updates)
 
 
 # --eval_schedule and --keep_stages: sequences up to this long are evaluated and kept in full by `auto`.

@@ -16,9 +16,9 @@ PADDINGS = ("same", "reference")
 # flag rules below and by every command that defines flags from TrainConfig.
 CHOICES = {
     "mode": ("auto", "paired", "unpaired"),
-    "distill_input": ("swap", "unswap", "noise"),
+    "distill_input": ("auto", "swap", "unswap", "noise"),
     "distillation": ("exact", "sampled"),
-    "task_init": ("fresh", "previous"),
+    "task_init": ("auto", "fresh", "previous"),
     "jit_compile": ("auto", "true", "false"),
     "jitter": ("auto", "true", "false"),
     "lr_schedule": LR_SCHEDULES,

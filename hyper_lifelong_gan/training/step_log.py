@@ -68,6 +68,22 @@ def log_step(run, task, values):
         f"{images_per_second:.0f} img/s", eta=eta,
     )
     task.window_start, task.window_steps = time.monotonic(), 0
+DISTILL_INPUTS = {"swap": "the task's targets", "unswap": "the task's inputs", "noise": "noise"}
+
+
+def distillation_text(config, method):
+    """How the run distils earlier tasks, with what `auto` resolved to (one line)."""
+    if not method.distills:
+        return "none"
+    kind = ("exact (eq. 10: every earlier task in every step)" if config.distillation == "exact" else
+            f"sampled ({config.distill_passes} passes of up to {config.distill_runs} runs a step)")
+    text = f"{kind}, beta {config.beta:g}, on {DISTILL_INPUTS[config.distill_input]} ({config.distill_input})"
+    if method.copies_previous_task:
+        text += "; a new task starts " + (
+            "from the last task's weights" if config.task_init == "previous" else "from fresh weights")
+    return text
+
+
 def settings_text(config, tasks, method, strategy, policy, jit_compile, lengths):
     """The resolved settings of a run, printed once at its start."""
     replicas = strategy.num_replicas_in_sync
@@ -89,5 +105,6 @@ def settings_text(config, tasks, method, strategy, policy, jit_compile, lengths)
         f"({config.batch_size // replicas} per replica on {replicas} replica(s): {devices})",
         f"  learning rate {config.learning_rate:g}{schedule}; precision {policy}, "
         f"XLA {'on' if jit_compile else 'off'}, seed {config.seed}",
+        f"  distillation: {distillation_text(config, method)}",
         f"  writes to {config.workdir} (TensorBoard: tensorboard --logdir {logdir})",
     ])
