@@ -78,6 +78,24 @@ def empty_results(method, tasks, metric_names=PAIRED_METRICS):
     }
 
 
+def extend_results(results, tasks):
+    """`results` (results.json) of a run resumed with more tasks after its recorded
+    ones: the new task list, every row of every matrix padded with None for the new
+    tasks, and the length of the shorter sequence added to results["extended_after"]
+    (a key only extended runs have). Unchanged where `tasks` is the recorded list."""
+    names = [task.name for task in tasks]
+    before = len(results["tasks"])
+    if before == len(names):
+        return results
+    results["extended_after"] = results.get("extended_after", []) + [before]
+    results["tasks"] = names
+    for table in (results["metrics"], results.get("baselines", {})):
+        for matrix in table.values():
+            for row in matrix:
+                row.extend([None] * (len(names) - len(row)))
+    return results
+
+
 # ------------------------------------------------------------------ the run's config
 
 
@@ -154,19 +172,50 @@ def check_run_config(config):
             f"{config.workdir} holds a run made with flags this version renamed or removed ({'; '.join(retired)}): "
             "finish it with the version that made it, or train again in another --workdir."
         )
+    extension = extended_sequence(recorded, config)
     differences = [
         f"--{name}={recorded.get(name)!r} (now {value!r})"
         for name, value in dataclasses.asdict(config).items()
         # A field the recorded run did not know (added since) cannot have differed.
         if name in recorded and name not in config_lib.RESUMABLE_CHANGES and recorded[name] != value
-        and not _lowered_learning_rate(name, recorded[name], value)
+        and not _lowered_learning_rate(name, recorded[name], value) and name not in extension
     ]
     if differences:
+        more = (" (a resume may add tasks after the recorded ones, each recorded task keeping its length)"
+                if any(difference.startswith(("--tasks=", "--steps_per_task=", "--epochs_per_task="))
+                       for difference in differences) else "")
         raise ConfigMismatch(
             f"{config.workdir} holds a run made with other flags ({'; '.join(differences)}): "
-            "run with the same flags to resume it, or choose another --workdir."
+            f"run with the same flags to resume it{more}, or choose another --workdir."
         )
     return True
+
+
+# The fields that say which tasks a run learns and how long each trains.
+SEQUENCE_FIELDS = ("tasks", "steps_per_task", "epochs_per_task")
+
+
+def extended_sequence(recorded, config):
+    """The sequence fields a resume may change because `config` extends the recorded
+    run: its tasks are the recorded ones followed by more, with the same lengths for
+    the recorded ones (a lifelong run learns new tasks later). Empty otherwise."""
+    if recorded.get("tasks") == config.tasks:
+        return ()
+    try:
+        before = [task.name for task in task_registry.parse_tasks(recorded["tasks"])]
+        after = [task.name for task in task_registry.parse_tasks(config.tasks)]
+    except task_registry.DatasetError:  # a recorded folder task is gone: no extension to see
+        return ()
+    if len(after) <= len(before) or after[:len(before)] != before:
+        return ()
+    for name, cast in (("steps_per_task", int), ("epochs_per_task", float)):
+        old, new = recorded.get(name), getattr(config, name)
+        if (old is None) != (new is None):
+            return ()
+        if old is not None and (config_lib.per_task_values(old, len(before), name, cast)
+                                != config_lib.per_task_values(new, len(after), name, cast)[:len(before)]):
+            return ()
+    return SEQUENCE_FIELDS
 
 
 def _lowered_learning_rate(name, recorded, value):
@@ -178,11 +227,13 @@ def _lowered_learning_rate(name, recorded, value):
 def check_or_write_run_config(config):
     """Records the flags of a new run; refuses to resume a run made with other flags.
 
-    A resumed run with a lower --learning_rate records it, so that later resumes
-    use it (or a lower one) too.
+    A resumed run with a lower --learning_rate, or with tasks added after the
+    recorded ones, records them, so that later resumes use them too.
     """
     path = os.path.join(config.workdir, RUN_CONFIG)
-    if not check_run_config(config) or load_json(path, {}).get("learning_rate") != config.learning_rate:
+    recorded = load_json(path, {}) if check_run_config(config) else None
+    if recorded is None or any(recorded.get(name) != getattr(config, name)
+                               for name in ("learning_rate", *SEQUENCE_FIELDS)):
         write_json_atomically(path, dataclasses.asdict(config))
 
 
@@ -257,13 +308,16 @@ def check_checkpoint_layout(prefix):
 # ------------------------------------------------------------------ retention (--keep_stages)
 
 
-def kept_stages(config, num_tasks, completed):
+def kept_stages(config, num_tasks, completed, extended_after=()):
     """The stages (0-based) whose generators the run keeps once `completed` tasks are
-    learned: those --keep_stages keeps (`config.keeps_stage`), the last task's, and the
-    latest learned one (the teacher of the next task, which resuming needs)."""
+    learned: those --keep_stages keeps (`config.keeps_stage`), the last task's, the
+    latest learned one (the teacher of the next task, which resuming needs) and, in
+    a run whose sequence was extended after n tasks (results.json's
+    `extended_after`), the n-th, where the shorter sequence ended."""
+    ends = {num_tasks - 1, completed - 1} | {length - 1 for length in extended_after}
     return [
         stage for stage in range(completed)
-        if config_lib.keeps_stage(config.keep_stages, num_tasks, stage) or stage in (num_tasks - 1, completed - 1)
+        if config_lib.keeps_stage(config.keep_stages, num_tasks, stage) or stage in ends
     ]
 
 
@@ -294,7 +348,7 @@ def check_stage_saved(workdir, stage):
     )
 
 
-def prune_run_folder(config, num_tasks, completed):
+def prune_run_folder(config, num_tasks, completed, extended_after=()):
     """Deletes what --keep_stages does not keep once `completed` tasks are learned: the
     generators of dropped stages and the resumable checkpoints of learned tasks. A
     resume starts the next task from the last stage's generators, with fresh
@@ -303,7 +357,7 @@ def prune_run_folder(config, num_tasks, completed):
     stage kept nothing is deleted."""
     if config_lib.keep_period(config.keep_stages, num_tasks) is None:
         return
-    kept = set(kept_stages(config, num_tasks, completed))
+    kept = set(kept_stages(config, num_tasks, completed, extended_after))
     checkpoints_needed_from = completed - 1 if config.discriminator == "shared" else completed
     for stage in range(completed):
         if stage not in kept:

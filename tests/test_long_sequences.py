@@ -70,6 +70,8 @@ def test_kept_stages():
     assert workdir_lib.kept_stages(TrainConfig(), 100, 55) == [0, 1, 3, 7, 15, 31, 54]
     assert workdir_lib.kept_stages(TrainConfig(), 30, 30) == [0, 1, 3, 7, 15, 29]
     assert workdir_lib.kept_stages(TrainConfig(keep_stages="10"), 100, 100) == [9 + 10 * k for k in range(10)]
+    # A run of 10 tasks resumed as one of 20 keeps where the shorter sequence ended too.
+    assert workdir_lib.kept_stages(TrainConfig(), 20, 20, extended_after=[10]) == [0, 1, 3, 7, 9, 15, 19]
 
 
 def test_a_row_not_evaluated_in_full_prints_dashes_and_forgetting_reads_the_complete_cells():

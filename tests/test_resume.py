@@ -48,6 +48,38 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path, toy_data_dir, run_ea
     assert logged_steps(tmp_path) == expected
 
 
+def test_a_run_resumed_with_more_tasks_learns_only_those_as_one_run_of_them_all(tmp_path, toy_data_dir,
+                                                                                run_eagerly):
+    # A lifelong run learns new tasks later: the same command with tasks added after
+    # the recorded ones goes on from the last learned task.
+    config = tiny_config(tmp_path, toy_data_dir, steps_per_task=3)
+    first = trainer.train(dataclasses.replace(config, tasks="toy_labels2street"))
+    assert first["tasks"] == ["toy_labels2street"]
+    results = trainer.train(config)
+    assert logged_steps(tmp_path) == [(task, step) for task in range(2) for step in range(1, 4)]
+    assert results["tasks"] == ["toy_labels2street", "toy_photo2warm"] and results["extended_after"] == [1]
+    assert results == json.loads((tmp_path / "results.json").read_text())
+    # The same numbers as one run of both tasks: nothing of task 2 depends on when it was added.
+    straight = trainer.train(tiny_config(tmp_path / "straight", toy_data_dir, steps_per_task=3))
+    assert {key: value for key, value in results.items() if key != "extended_after"} == straight
+    # Going back to the shorter list, or another one, is refused.
+    for tasks in ("toy_labels2street", "toy_photo2warm,toy_labels2street"):
+        with pytest.raises(workdir_lib.ConfigMismatch, match="may add tasks after the recorded ones"):
+            trainer.train(dataclasses.replace(config, tasks=tasks))
+
+
+def test_an_extension_keeps_the_recorded_tasks_lengths(tmp_path):
+    config, _, _ = workdir_lib.prepare_config(
+        TrainConfig(tasks="toy_labels2street,toy_photo2warm", steps_per_task="6,4", workdir=str(tmp_path)))
+    workdir_lib.check_or_write_run_config(config)
+    longer = dataclasses.replace(config, tasks="toy_labels2street,toy_photo2warm,toy_maps2aerial")
+    assert workdir_lib.check_run_config(dataclasses.replace(longer, steps_per_task="6,4,9"))
+    with pytest.raises(workdir_lib.ConfigMismatch, match=r"--steps_per_task='6,4' \(now '6,5,9'\)"):
+        workdir_lib.check_run_config(dataclasses.replace(longer, steps_per_task="6,5,9"))
+    with pytest.raises(workdir_lib.ConfigMismatch, match=r"--ngf=16 \(now 8\)"):  # only the sequence may grow
+        workdir_lib.check_run_config(dataclasses.replace(longer, steps_per_task="6,4,9", ngf=8))
+
+
 def test_resuming_with_other_flags_is_refused(tmp_path, toy_data_dir):
     recorded, _, _ = workdir_lib.prepare_config(tiny_config(tmp_path, toy_data_dir))
     os.makedirs(recorded.workdir, exist_ok=True)

@@ -105,8 +105,11 @@ def load_run(workdir):
         raise EvaluationError(
             f"{workdir} has no completed task yet; train at least one task before evaluating."
         )
+    results = _read_json(os.path.join(workdir, workdir_lib.RESULTS), None) or workdir_lib.empty_results(
+        method, tasks
+    )
     saved = workdir_lib.saved_stages(workdir)
-    for stage in workdir_lib.kept_stages(config, len(tasks), completed):
+    for stage in workdir_lib.kept_stages(config, len(tasks), completed, results.get("extended_after", ())):
         if stage not in saved:
             raise EvaluationError(
                 f"{workdir} says {completed} tasks are learned, but the generators saved "
@@ -116,9 +119,6 @@ def load_run(workdir):
         workdir_lib.check_checkpoint_layout(workdir_lib.task_checkpoint_prefix(workdir, saved[-1]))
     except config_lib.InvalidConfig as error:
         raise EvaluationError(str(error)) from None
-    results = _read_json(os.path.join(workdir, workdir_lib.RESULTS), None) or workdir_lib.empty_results(
-        method, tasks
-    )
     return Run(workdir, config, tasks, method, completed, results)
 
 

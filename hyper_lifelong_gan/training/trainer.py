@@ -287,6 +287,10 @@ def open_run(config, tasks, method, policy, strategy, files, interrupt_after_ste
     workdir = config.workdir
     mode = MODES[config.mode](config, tasks, method, strategy, policy, use_jit(config))
     results = load_json(os.path.join(workdir, RESULTS), empty_results(method, tasks, mode.metric_names))
+    if len(results["tasks"]) < len(tasks):  # resumed with more tasks after the recorded ones
+        results = workdir_lib.extend_results(results, tasks)
+        if files.chief:
+            write_json_atomically(os.path.join(workdir, RESULTS), results)
     writer = files.summary_writer(os.path.join(workdir, "tensorboard"))
     summaries.write_hparams(writer, config)
     run = RunState(
@@ -457,7 +461,7 @@ def record_results(run, task, scores):
     summaries.write_stage(run.writer, run.tasks, task.index, run.results["metrics"], global_step)
     run.samples.write(run.writer, generators, task.shown, global_step)
     write_json_atomically(os.path.join(config.workdir, PROGRESS), {"completed_tasks": task.index + 1})
-    workdir_lib.prune_run_folder(config, len(run.tasks), task.index + 1)
+    workdir_lib.prune_run_folder(config, len(run.tasks), task.index + 1, run.results.get("extended_after", ()))
 
 
 def worker_barrier(run):
