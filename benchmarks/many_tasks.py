@@ -3,6 +3,7 @@
     python benchmarks/many_tasks.py --distillation=sampled                  # toy100, the trainer's step count
     python benchmarks/many_tasks.py --num_tasks=10 --steps_per_task=20      # a quick check on toy10
     python benchmarks/many_tasks.py --distillation=sampled --exact_workdir=runs/many_tasks_exact_toy10
+    python benchmarks/many_tasks.py --distillation=sampled --report_only --compare=runs/a,runs/b  # beside others
 
 Trains `python train.py --tasks=toyN` (N = --num_tasks, 100 by default; --tasks names any
 other sequence) in a subprocess, in --workdir. Running the command again continues the
@@ -40,7 +41,7 @@ given by --exact_workdir beside it, its 1 + c (t - 1) line fitted and extrapolat
 the line of a given --exact_slope c, both labelled as extrapolated); generator parameters
 against t for hyper_lifelong_gan, full and piggyback (counts of untrained models at the
 run's sizes: an exact formula in t fitted at t = 1, 2, 3 and checked at t = 4 and 6); and
-retained quality against task age (N - j).
+retained quality against task age (N - j), beside that of the runs --compare names.
 """
 
 import argparse
@@ -494,7 +495,7 @@ def exact_curve(exact_workdir, exact_slope, num_tasks):
     return None, None, None
 
 
-def plot(rows, out, setting, exact, formulas, num_tasks):
+def plot(rows, out, setting, exact, formulas, num_tasks, compared=()):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -530,11 +531,15 @@ def plot(rows, out, setting, exact, formulas, num_tasks):
     figure, axes = pyplot.subplots(figsize=(6, 4))
     last = len(rows)
     ages = [(last - row["task"], row["retained"]) for row in rows[:-1] if row["retained"] is not None]
+    for label, points in compared:
+        axes.plot(*zip(*points), "x", markersize=3, alpha=0.6, label=label)
     if ages:
-        axes.plot(*zip(*ages), "o", markersize=3)
+        axes.plot(*zip(*ages), "o", markersize=3, label=setting)
     axes.axhline(1.0, color="grey", linewidth=0.5)
     axes.axhline(0.5, color="grey", linewidth=0.5, linestyle=":")
     axes.set(xlabel=f"task age (T - j), T = {last}", ylabel="retained (1: nothing lost, 0: baseline)")
+    if compared:
+        axes.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(os.path.join(out, "retained.png"), dpi=120)
     pyplot.close(figure)
@@ -565,13 +570,33 @@ def formula_text(formula):
 
 
 def setting_label(distillation, run_config):
-    """The distillation the run used, in words, from its recorded flags."""
+    """The distillation the run used, in words, from its recorded flags (with how a
+    new task's weights start and what is distilled on, where recorded)."""
     if run_config.get("method") not in ("hyper_lifelong_gan", "lifelong_gan_pp"):
         return f"none ({run_config.get('method')})"
     label = distillation or run_config.get("distillation") or "exact"
     if label == "sampled" and "distill_passes" in run_config:
         label += f", {run_config['distill_passes']} passes of {run_config.get('distill_runs', 1)} runs"
+    if "task_init" in run_config and "distill_input" in run_config:
+        label += f", {run_config['task_init']} weights, {run_config['distill_input']}"
     return label
+
+
+def compared_runs(workdirs):
+    """(label, [(task age, retained)]) of other runs of a sequence, from their
+    results.json and run_config.json, to plot beside the measured one."""
+    runs = []
+    for workdir in workdirs:
+        results = read_json(os.path.join(workdir, "results.json"))
+        if not results or not results["metrics"].get("l1"):
+            raise SystemExit(f"--compare: {workdir} holds no learned task (no results.json rows); "
+                             "name the folder of a train.py run.")
+        rows = quality_per_task(results)
+        last = len(rows)
+        ages = [(last - task, row["retained"]) for task, row in enumerate(rows[:-1], start=1)
+                if row["retained"] is not None]
+        runs.append((setting_label("", read_json(os.path.join(workdir, "run_config.json"), {})), ages))
+    return runs
 
 
 def write_report(args, out, samples_path):
@@ -599,7 +624,8 @@ def write_report(args, out, samples_path):
         text += f"\nExact eq. 10's step cost, extrapolated: 1 + {exact[1]:.3f} (t - 1) ({exact[2]}).\n"
     with open(os.path.join(out, "many_tasks.md"), "w") as stream:
         stream.write(text)
-    plot(rows, out, setting, exact, formulas, num_tasks)
+    compared = compared_runs([path for path in args.compare.split(",") if path])
+    plot(rows, out, setting, exact, formulas, num_tasks, compared)
     print(text)
     print(f"Wrote {out}/many_tasks.json, many_tasks.md, step_cost.png, parameters.png, retained.png")
 
@@ -616,6 +642,9 @@ def parse_args(argv=None):
     parser.add_argument("--exact_workdir", default="", help="A run folder of exact distillation to plot beside.")
     parser.add_argument("--exact_slope", type=float, default=None,
                         help="c of exact's step cost 1 + c (t - 1), when no --exact_workdir is given.")
+    parser.add_argument("--compare", default="",
+                        help="Other run folders of the sequence (comma-separated) whose retained quality is plotted "
+                             "beside this run's, each labelled by its recorded distillation.")
     parser.add_argument("--poll", type=float, default=0.5, help="Seconds between two samples (default 0.5).")
     parser.add_argument("--report_only", action="store_true", help="Rebuild the report without training.")
     args, passthrough = parser.parse_known_args(argv)

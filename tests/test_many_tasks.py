@@ -138,6 +138,19 @@ def test_build_report_summarises_a_hand_made_run(tmp_path):
     assert "mean 0.800, min 0.800, 0 below 0.5 (2 tasks" in text and "t=2: 2.00x" in text
 
 
+def test_compared_runs_give_each_earlier_tasks_retained_quality_by_age(tmp_path):
+    workdir, _ = _write_run(tmp_path, [], [])
+    config = dict(method="hyper_lifelong_gan", distillation="sampled", distill_passes=2, distill_runs=4,
+                  task_init="previous", distill_input="unswap")
+    (tmp_path / "run" / "run_config.json").write_text(json.dumps(config))
+    ((label, ages),) = bench.compared_runs([workdir])
+    assert label == "sampled, 2 passes of 4 runs, previous weights, unswap"
+    # Task 1: (0.40 - 0.16) / (0.40 - 0.10), age 2; task 2: (0.50 - 0.26) / (0.50 - 0.20), age 1.
+    assert ages == [(2, pytest.approx(0.8)), (1, pytest.approx(0.8))]
+    with pytest.raises(SystemExit, match="holds no learned task"):
+        bench.compared_runs([str(tmp_path / "missing")])
+
+
 def test_evaluation_seconds_the_run_records_are_preferred():
     assert bench.recorded_eval_seconds({"eval_seconds": [1.5, None, 2.0]}, []) == pytest.approx(3.5)
     assert bench.recorded_eval_seconds({}, [{"task": 0, "evaluation_seconds": 4.0}]) == pytest.approx(4.0)
@@ -190,3 +203,5 @@ def test_setting_label_names_the_distillation_the_run_recorded():
                                         distill_runs=4)) == "sampled, 2 passes of 4 runs"
     assert bench.setting_label("sampled", dict(method="hyper_lifelong_gan")) == "sampled"
     assert bench.setting_label("", dict(method="sft")) == "none (sft)"
+    assert bench.setting_label("", dict(method="hyper_lifelong_gan", distillation="exact", task_init="fresh",
+                                        distill_input="swap")) == "exact, fresh weights, swap"
