@@ -7,8 +7,9 @@ Each (setting, seed) trains `--tasks=toy10` with the trainer's defaults (32 px, 
 steps a task) in OUT_DIR/<setting>/seed_<s>, two at a time on a CPU with two or more
 cores. Running the command again resumes unfinished runs and skips finished ones, so
 the table can be rebuilt at no cost, with more seeds or settings added. A setting is
-`exact` (eq. 10, every earlier task in every step), `sft` (no distillation:
-fine-tuning) or a name from benchmarks/distill_variants.py (sampled, passes1, passes1_runs4, ...).
+`exact` (eq. 10, every earlier task in every step), `exact_previous_unswap` (eq. 10
+with sampled's task init and distillation input), `sft` (no distillation: fine-tuning)
+or a name from benchmarks/distill_variants.py (sampled, passes1, passes1_runs4, ...).
 
 Per run, from its test L1 matrix (M[i][j]: L1 of task j after learning task i, 10 tasks):
 
@@ -40,6 +41,8 @@ SEQUENCE = "toy10"
 DEFAULT_SETTINGS = "exact,passes1_runs4,passes2_runs4,sft"
 SETTINGS = {
     "exact": ("exact (eq. 10)", {}),
+    # eq. 10 with what sampled distillation defaults to: the sampled estimate's own exact.
+    "exact_previous_unswap": ("exact, previous weights, unswap", {"task_init": "previous", "distill_input": "unswap"}),
     **DISTILL_VARIANTS,
     "sft": ("none (SFT)", {"method": "sft"}),
 }
