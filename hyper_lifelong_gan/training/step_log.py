@@ -68,6 +68,8 @@ def log_step(run, task, values):
         f"{images_per_second:.0f} img/s", eta=eta,
     )
     task.window_start, task.window_steps = time.monotonic(), 0
+
+
 DISTILL_INPUTS = {"swap": "the task's targets", "unswap": "the task's inputs", "noise": "noise"}
 
 
