@@ -134,7 +134,9 @@ def main(argv=None):
     parser.add_argument("--out_dir", default=os.path.join("runs", "toy10_forgetting"),
                         help="Where the runs and the table go (default runs/toy10_forgetting).")
     parser.add_argument("--parallel", type=int, default=0,
-                        help="Runs trained at once; 0: 2 on a CPU with 2 or more cores, 1 on a GPU.")
+                        help="Runs trained at once, each in a process of its own; 0: 2 on a CPU with 2 or more "
+                             "cores, 1 on a GPU. With 1 the runs share this process, which keeps what each traced: "
+                             "for many runs one at a time, give one --seeds value per invocation.")
     parser.add_argument("--steps_per_task", type=int, default=0, help="Steps per task; 0: the trainer's default (400).")
     parser.add_argument("--bar", type=float, default=0.15,
                         help="Relative growth of a task's L1 counted as over the bar.")

@@ -139,9 +139,11 @@ def run_configs(configs, log_stream=None, parallel=1):
     """Trains each labelled config of `configs` ({label: TrainConfig}, one task
     sequence for all) in its own workdir, skipping finished ones.
 
-    With `parallel` > 1, up to that many train at once, each in its own process
+    With `parallel` > 1, up to that many train at once, each in a process of its own
     (spawned, so TensorFlow starts clean) logging to <workdir>/comparison.log;
-    otherwise they train one after another in this process, logging to `log_stream`.
+    otherwise they train one after another in this process, logging to `log_stream`
+    (this process then keeps what each run traced: for many long runs, use
+    `parallel` > 1 or one invocation per run).
 
     Returns {label: {"results": results dict, "status": "trained" | "skipped",
     "seconds": wall time of this invocation}}, in the order of `configs`. A finished
@@ -183,7 +185,10 @@ def run_configs(configs, log_stream=None, parallel=1):
         # Distilling methods take longest (their later tasks run extra generator passes): start them first.
         pending.sort(key=lambda item: not get_method(item[1].method).distills)
         context = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(max_workers=parallel, mp_context=context) as pool:
+        # A fresh process for every run: TensorFlow keeps what a process traced until it ends,
+        # so a worker reused for run after run grows with each (and ran out of memory on toy10).
+        with concurrent.futures.ProcessPoolExecutor(max_workers=parallel, mp_context=context,
+                                                    max_tasks_per_child=1) as pool:
             futures = {}
             for label, prepared, num_tasks in pending:
                 os.makedirs(prepared.workdir, exist_ok=True)
