@@ -133,10 +133,25 @@ def prepare_config(config):
     toy = all(task.name.startswith("toy_") for task in tasks)
     resolved = dataclasses.replace(
         config_lib.resolve(config, toy=toy, copies_previous_task=method.copies_previous_task), mode=mode)
+    resolved = _recorded_for_auto(config, resolved)
     config_lib.check_schedule(resolved, len(tasks))
     resolved = config_lib.canonical_lengths(resolved)
     config_lib.validate(resolved)  # the filled sizes too
     return resolved, tasks, method
+
+
+# Fields whose `auto` changed meaning (2026-12-06: with sampled distillation, previous and
+# unswap): a run recorded before resumes, at auto, with what it recorded.
+AUTO_FROM_RECORD = ("task_init", "distill_input")
+
+
+def _recorded_for_auto(given, resolved):
+    """`resolved` with the fields of AUTO_FROM_RECORD that `given` leaves at auto set
+    to what the run in its workdir recorded, if one did."""
+    recorded = load_json(os.path.join(resolved.workdir, RUN_CONFIG), {})
+    kept = {name: recorded[name] for name in AUTO_FROM_RECORD
+            if getattr(given, name) == "auto" and recorded.get(name, "auto") != "auto"}
+    return dataclasses.replace(resolved, **kept)
 
 
 def sequence_mode(tasks):

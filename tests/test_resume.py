@@ -80,6 +80,24 @@ def test_an_extension_keeps_the_recorded_tasks_lengths(tmp_path):
         workdir_lib.check_run_config(dataclasses.replace(longer, steps_per_task="6,4,9", ngf=8))
 
 
+def test_a_run_recorded_before_sampleds_defaults_changed_resumes_with_what_it_recorded(tmp_path):
+    # Until 2026-12-06 sampled distillation started tasks fresh and distilled on the
+    # targets; left at auto, a resume of such a run keeps that, while a new run does not.
+    old, _, _ = workdir_lib.prepare_config(TrainConfig(
+        distillation="sampled", task_init="fresh", distill_input="swap", workdir=str(tmp_path / "old")))
+    os.makedirs(old.workdir)
+    workdir_lib.check_or_write_run_config(old)
+    resumed, _, _ = workdir_lib.prepare_config(TrainConfig(distillation="sampled", workdir=old.workdir))
+    assert (resumed.task_init, resumed.distill_input) == ("fresh", "swap")
+    assert workdir_lib.check_run_config(resumed)
+    new, _, _ = workdir_lib.prepare_config(TrainConfig(distillation="sampled", workdir=str(tmp_path / "new")))
+    assert (new.task_init, new.distill_input) == ("previous", "unswap")
+    # A flag given explicitly is still compared with the record.
+    with pytest.raises(workdir_lib.ConfigMismatch, match=r"--task_init='fresh' \(now 'previous'\)"):
+        workdir_lib.check_run_config(workdir_lib.prepare_config(TrainConfig(
+            distillation="sampled", task_init="previous", workdir=old.workdir))[0])
+
+
 def test_resuming_with_other_flags_is_refused(tmp_path, toy_data_dir):
     recorded, _, _ = workdir_lib.prepare_config(tiny_config(tmp_path, toy_data_dir))
     os.makedirs(recorded.workdir, exist_ok=True)
