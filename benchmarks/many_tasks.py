@@ -530,7 +530,7 @@ def plot(rows, out, setting, exact, formulas, num_tasks, compared=()):
 
     figure, axes = pyplot.subplots(figsize=(6, 4))
     last = len(rows)
-    ages = [(last - row["task"], row["retained"]) for row in rows[:-1] if row["retained"] is not None]
+    ages = retained_by_age([row["retained"] for row in rows])
     for label, points in compared:
         axes.plot(*zip(*points), "x", markersize=3, alpha=0.6, label=label)
     if ages:
@@ -591,12 +591,15 @@ def compared_runs(workdirs):
         if not results or not results["metrics"].get("l1"):
             raise SystemExit(f"--compare: {workdir} holds no learned task (no results.json rows); "
                              "name the folder of a train.py run.")
-        rows = quality_per_task(results)
-        last = len(rows)
-        ages = [(last - task, row["retained"]) for task, row in enumerate(rows[:-1], start=1)
-                if row["retained"] is not None]
+        ages = retained_by_age([row["retained"] for row in quality_per_task(results)])
         runs.append((setting_label("", read_json(os.path.join(workdir, "run_config.json"), {})), ages))
     return runs
+
+
+def retained_by_age(retained_per_task):
+    """[(task age T - j, retained_j)] for the earlier tasks j = 1..T-1 whose retained is known."""
+    last = len(retained_per_task)
+    return [(last - task, value) for task, value in enumerate(retained_per_task[:-1], start=1) if value is not None]
 
 
 def write_report(args, out, samples_path):

@@ -197,7 +197,7 @@ def check_run_config(config):
     ]
     if differences:
         more = (" (a resume may add tasks after the recorded ones, each recorded task keeping its length)"
-                if any(difference.startswith(("--tasks=", "--steps_per_task=", "--epochs_per_task="))
+                if any(difference.startswith(tuple(f"--{name}=" for name in SEQUENCE_FIELDS))
                        for difference in differences) else "")
         raise ConfigMismatch(
             f"{config.workdir} holds a run made with other flags ({'; '.join(differences)}): "
