@@ -15,6 +15,7 @@ def _sampled(passes, runs, **more):
 
 DISTILL_VARIANTS = {
     "sampled": ("sampled (2 passes, 4 runs)", {"distillation": "sampled"}),
+    "sampled_runs8": ("sampled, 8 runs", {"distillation": "sampled", "distill_runs": 8}),
     "sampled_fresh_swap": ("sampled, fresh weights, swap", {"distillation": "sampled", "task_init": "fresh",
                                                              "distill_input": "swap"}),
     "passes1": ("1 pass", _sampled(1, 1)),
