@@ -4,8 +4,9 @@ Each name maps to a label for tables and the `TrainConfig` fields it sets; exact
 distillation (eq. 10, every earlier task in every step) sets none. `sampled` is
 `--distillation=sampled` at its defaults (2 passes, 4 runs; each task starts from the
 last one's weights and distils on its inputs), the recommended constant-cost setting;
-the others vary its passes and runs. `sampled_fresh_swap` is sampled as it was before
-2026-12-06 (fresh task weights, distilled on the targets), for the tables measured then.
+`sampled_runs8` is it with `--distill_runs=8`; the others vary its passes and runs.
+`sampled_fresh_swap` is sampled as it was before 2026-12-06 (fresh task weights,
+distilled on the targets), for the tables measured then.
 """
 
 
