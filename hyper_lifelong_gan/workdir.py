@@ -169,10 +169,14 @@ def sequence_mode(tasks):
 
 
 def check_run_config(config):
-    """Refuses to resume a run made with other flags; True if the workdir holds a run."""
+    """Refuses to resume a run made with other flags.
+
+    Returns the flags the workdir's run recorded (with UNRECORDED_VALUES for those it
+    predates), or None where the workdir holds no run.
+    """
     path = os.path.join(config.workdir, RUN_CONFIG)
     if not os.path.exists(path):
-        return False
+        return None
     with open(path) as stream:
         recorded = {**config_lib.UNRECORDED_VALUES, **json.load(stream)}
     retired = [
@@ -203,7 +207,7 @@ def check_run_config(config):
             f"{config.workdir} holds a run made with other flags ({'; '.join(differences)}): "
             f"run with the same flags to resume it{more}, or choose another --workdir."
         )
-    return True
+    return recorded
 
 
 # The fields that say which tasks a run learns and how long each trains.
@@ -245,11 +249,10 @@ def check_or_write_run_config(config):
     A resumed run with a lower --learning_rate, or with tasks added after the
     recorded ones, records them, so that later resumes use them too.
     """
-    path = os.path.join(config.workdir, RUN_CONFIG)
-    recorded = load_json(path, {}) if check_run_config(config) else None
+    recorded = check_run_config(config)
     if recorded is None or any(recorded.get(name) != getattr(config, name)
                                for name in ("learning_rate", *SEQUENCE_FIELDS)):
-        write_json_atomically(path, dataclasses.asdict(config))
+        write_json_atomically(os.path.join(config.workdir, RUN_CONFIG), dataclasses.asdict(config))
 
 
 # ------------------------------------------------------------ generators after each task
