@@ -4,7 +4,7 @@ Each name maps to a label for tables and the `TrainConfig` fields it sets; exact
 distillation (eq. 10, every earlier task in every step) sets none. `sampled` is
 `--distillation=sampled` at its defaults (2 passes, 4 runs; each task starts from the
 last one's weights and distils on its inputs), the recommended constant-cost setting;
-`sampled_runs8` is it with `--distill_runs=8`; the others vary its passes and runs.
+`sampled_runs6` and `sampled_runs8` are it with `--distill_runs=6` and 8; the others vary its passes and runs.
 `sampled_fresh_swap` is sampled as it was before 2026-12-06 (fresh task weights,
 distilled on the targets), for the tables measured then.
 """
@@ -16,7 +16,8 @@ def _sampled(passes, runs, **more):
 
 DISTILL_VARIANTS = {
     "sampled": ("sampled (2 passes, 4 runs)", {"distillation": "sampled"}),
-    "sampled_runs8": ("sampled, 8 runs", {"distillation": "sampled", "distill_runs": 8}),
+    **{f"sampled_runs{runs}": (f"sampled, {runs} runs", {"distillation": "sampled", "distill_runs": runs})
+       for runs in (6, 8)},
     "sampled_fresh_swap": ("sampled, fresh weights, swap", {"distillation": "sampled", "task_init": "fresh",
                                                              "distill_input": "swap"}),
     "passes1": ("1 pass", _sampled(1, 1)),
