@@ -146,11 +146,15 @@ AUTO_FROM_RECORD = ("task_init", "distill_input")
 
 
 def _recorded_for_auto(given, resolved):
-    """`resolved` with the fields of AUTO_FROM_RECORD that `given` leaves at auto set
-    to what the run in its workdir recorded, if one did."""
+    """`resolved` with the fields of AUTO_FROM_RECORD that `given` leaves at auto, and
+    those of FORMER_DEFAULTS it leaves at their default where the run recorded the
+    former one, set to what the run in its workdir recorded, if one did."""
     recorded = load_json(os.path.join(resolved.workdir, RUN_CONFIG), {})
     kept = {name: recorded[name] for name in AUTO_FROM_RECORD
             if getattr(given, name) == "auto" and recorded.get(name, "auto") != "auto"}
+    defaults = config_lib.TrainConfig.__dataclass_fields__
+    kept.update({name: former for name, former in config_lib.FORMER_DEFAULTS.items()
+                 if getattr(given, name) == defaults[name].default and recorded.get(name) == former})
     return dataclasses.replace(resolved, **kept)
 
 

@@ -98,6 +98,30 @@ def test_a_run_recorded_before_sampleds_defaults_changed_resumes_with_what_it_re
             distillation="sampled", task_init="previous", workdir=old.workdir))[0])
 
 
+def test_a_run_recorded_with_a_former_default_resumes_and_loads_with_it(tmp_path):
+    # --distill_runs was 4 by default until 6 kept more at the same step cost: runs
+    # recorded with 4, sampled or exact, resume with the flag left at its default,
+    # and evaluate.py reads them, while a new run gets 6.
+    for distillation in ("sampled", "exact"):
+        workdir = str(tmp_path / distillation)
+        old = TrainConfig(distillation=distillation, workdir=workdir)
+        recorded = {**dataclasses.asdict(workdir_lib.prepare_config(old)[0]), "distill_runs": 4}
+        os.makedirs(workdir)
+        with open(os.path.join(workdir, workdir_lib.RUN_CONFIG), "w") as stream:
+            json.dump(recorded, stream)
+        resumed, _, _ = workdir_lib.prepare_config(old)
+        assert resumed.distill_runs == 4
+        assert workdir_lib.check_run_config(resumed)["distill_runs"] == 4
+        # What evaluate.py does: the recorded flags, validated as given.
+        workdir_lib.prepare_config(TrainConfig(distillation=distillation, distill_runs=4, workdir=workdir))
+    assert workdir_lib.prepare_config(TrainConfig(distillation="sampled", workdir=str(tmp_path / "new")))[0] \
+        .distill_runs == 6
+    # A count given explicitly is still compared with the record.
+    with pytest.raises(workdir_lib.ConfigMismatch, match=r"--distill_runs=4 \(now 8\)"):
+        workdir_lib.check_run_config(workdir_lib.prepare_config(TrainConfig(
+            distillation="sampled", distill_runs=8, workdir=str(tmp_path / "sampled")))[0])
+
+
 def test_resuming_with_other_flags_is_refused(tmp_path, toy_data_dir):
     recorded, _, _ = workdir_lib.prepare_config(tiny_config(tmp_path, toy_data_dir))
     os.makedirs(recorded.workdir, exist_ok=True)

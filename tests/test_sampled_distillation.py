@@ -231,7 +231,7 @@ RUNNABLE = dataclasses.replace(CONFIG, image_size=32)
 
 
 def test_passes_and_runs_tune_sampled_distillation_only():
-    assert (RUNNABLE.distillation, RUNNABLE.distill_passes, RUNNABLE.distill_runs) == ("exact", 2, 4)
+    assert (RUNNABLE.distillation, RUNNABLE.distill_passes, RUNNABLE.distill_runs) == ("exact", 2, 6)
     config_lib.validate(dataclasses.replace(RUNNABLE, distillation="sampled", distill_passes=1, distill_runs=8))
     for name in ("distill_passes", "distill_runs"):
         with pytest.raises(config_lib.InvalidConfig, match=f"--{name} tunes --distillation=sampled"):

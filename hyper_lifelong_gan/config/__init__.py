@@ -11,6 +11,7 @@ schedule (batch 16, 20000 steps per task: the paper does not state one).
 
 from hyper_lifelong_gan.config.fields import (
     AUTO_EVAL_SAMPLE,
+    FORMER_DEFAULTS,
     FULL_UP_TO_TASKS,
     LR_SCHEDULE,
     METHOD_DESCRIPTIONS,
@@ -70,6 +71,7 @@ __all__ = [
     "SAMPLE_EVERY",
     "LR_SCHEDULE",
     "RUNS_ROOT",
+    "FORMER_DEFAULTS",
     "RESUMABLE_CHANGES",
     "RETIRED_CHOICES",
     "RETIRED_FIELDS",

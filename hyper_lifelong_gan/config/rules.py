@@ -3,7 +3,7 @@
 import dataclasses
 from dataclasses import dataclass
 
-from hyper_lifelong_gan.config.fields import InvalidConfig, TrainConfig
+from hyper_lifelong_gan.config.fields import FORMER_DEFAULTS, InvalidConfig, TrainConfig
 from hyper_lifelong_gan.config.schedule import CHOICES
 
 # ------------------------------------------------------------------ flag validation
@@ -145,7 +145,10 @@ def flag_problem(values, rules):
 
 
 def _changed(config, name):
-    return getattr(config, name) != TrainConfig.__dataclass_fields__[name].default
+    """Whether `name` differs from its default (a former default counts as one: runs
+    recorded before the change hold it, whatever they distilled)."""
+    default = TrainConfig.__dataclass_fields__[name].default
+    return getattr(config, name) not in (default, FORMER_DEFAULTS.get(name, default))
 
 
 def check_distillation(config):
