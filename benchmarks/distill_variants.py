@@ -2,11 +2,12 @@
 
 Each name maps to a label for tables and the `TrainConfig` fields it sets; exact
 distillation (eq. 10, every earlier task in every step) sets none. `sampled` is
-`--distillation=sampled` at its defaults (2 passes, 4 runs; each task starts from the
+`--distillation=sampled` at its defaults (2 passes, 6 runs; each task starts from the
 last one's weights and distils on its inputs), the recommended constant-cost setting;
-`sampled_runs6` and `sampled_runs8` are it with `--distill_runs=6` and 8; the others vary its passes and runs.
+`sampled_runs4` and `sampled_runs8` are it with `--distill_runs=4` (the default before
+6) and 8; the others vary its passes and runs.
 `sampled_fresh_swap` is sampled as it was before 2026-12-06 (fresh task weights,
-distilled on the targets), for the tables measured then.
+distilled on the targets, 4 runs), for the tables measured then.
 """
 
 
@@ -15,11 +16,11 @@ def _sampled(passes, runs, **more):
 
 
 DISTILL_VARIANTS = {
-    "sampled": ("sampled (2 passes, 4 runs)", {"distillation": "sampled"}),
+    "sampled": ("sampled (2 passes, 6 runs)", {"distillation": "sampled"}),
     **{f"sampled_runs{runs}": (f"sampled, {runs} runs", {"distillation": "sampled", "distill_runs": runs})
-       for runs in (6, 8)},
+       for runs in (4, 8)},
     "sampled_fresh_swap": ("sampled, fresh weights, swap", {"distillation": "sampled", "task_init": "fresh",
-                                                             "distill_input": "swap"}),
+                                                             "distill_input": "swap", "distill_runs": 4}),
     "passes1": ("1 pass", _sampled(1, 1)),
     "passes1_half": ("1 pass, scale 0.5", _sampled(1, 1, distill_scale=0.5)),
     **{f"passes1_runs{runs}": (f"1 pass, {runs} runs", _sampled(1, runs)) for runs in (2, 4, 8)},
