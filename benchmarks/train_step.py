@@ -80,7 +80,7 @@ flags.DEFINE_list("distill_variants", ["passes1", "passes1_half", "passes1_runs4
                   "--distill_scale=0.5), passes1_runs2, passes1_runs4, passes1_runs8 (one pass with "
                   "--distill_runs=2, 4, 8: that many runs of images, each its own task), passes1_runs4_half (and "
                   "--distill_scale=0.5), passes2, passes2_runs4 (--distill_passes=2, alone and with "
-                  "--distill_runs=4), sampled (the defaults: 2 passes, 6 runs), sampled_runs4, sampled_runs8.")
+                  "--distill_runs=4), sampled (the defaults: 2 passes, 6 runs), sampled_runs8.")
 flags.DEFINE_string("jit_compile", "auto", "XLA for every case but the XLA ones: auto (on GPU only), true, false.")
 flags.DEFINE_bool("memory", True, "Measure each case's peak memory in a fresh subprocess.")
 flags.DEFINE_string("case", "", "Internal: run this one case and print its memory as JSON.")
