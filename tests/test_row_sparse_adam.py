@@ -136,3 +136,28 @@ def test_a_sampled_distillation_step_moves_only_the_rows_of_the_tasks_it_used():
     # gradient, so only the learned task moves. From then on the drawn task moves too.
     assert moved == [{3}, {3, drawn[1]}, {3, drawn[2]}]
     assert drawn[1] != drawn[2]
+
+
+def test_a_training_step_reads_stacked_weights_row_by_row():
+    """Once RowSparseAdam has written rows into a stacked weight, TensorFlow copies the whole
+    variable at every dense read of it (its copy-on-read mode), so a step that read a
+    task's row through a dense read grew with the number of tasks learned. The layers
+    gather rows from the variable itself instead: no stacked weight is read whole."""
+    from distilling_step import build
+
+    from hyper_lifelong_gan.config import TrainConfig
+
+    config = TrainConfig(ngf=4, n_blocks=1, ndf=8, batch_size=2, image_size=32,
+                         distillation="sampled", distill_passes=1, distill_runs=2)
+    student, step = build(config, task=3)
+    stacked = [v for layer in student.models[0].layers for v in getattr(layer, "stacked_task_weights", [])]
+    shape = (config.batch_size, config.image_size, config.image_size, 3)
+    graph = step._step.get_concrete_function(
+        tf.zeros(shape), tf.zeros(shape), student.models[0].sample_z(0), tf.constant((0, 0))).graph
+    handles = {id(v.value.handle) for v in stacked}
+    stacked_inputs = {internal.ref() for external, internal in graph.captures if id(external) in handles}
+    assert len(stacked_inputs) == len(stacked)
+    readers = {op.type for op in graph.get_operations()
+               if any(tensor.ref() in stacked_inputs for tensor in op.inputs)}
+    assert "ResourceGather" in readers
+    assert "ReadVariableOp" not in readers

@@ -106,12 +106,17 @@ def gather_rows(values, indices):
     """`values[indices]` along the first axis, for indices that are never negative (tasks).
     On TensorFlow one gather: `ops.take` first maps negative indices to the end (six
     more ops for each of the few hundred gathers of a training step, which made
-    tracing it slower); on other backends `ops.take`."""
+    tracing it slower); on other backends `ops.take`. A variable is gathered from
+    itself, reading only the rows asked for: once the optimizer has written rows into
+    it (`RowSparseAdam`), TensorFlow copies the whole variable at every dense read, so
+    reading a task's row through one cost time in proportion to the tasks learned."""
     if keras.backend.backend() != "tensorflow":
         return ops.take(values, indices, axis=0)
     import tensorflow as tf  # only on this backend
 
-    return tf.gather(ops.convert_to_tensor(values), indices, axis=0)
+    if isinstance(values, keras.Variable):
+        values = values.value
+    return tf.gather(values, indices, axis=0)
 
 
 def select(per_task_values, task):
