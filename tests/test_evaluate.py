@@ -271,3 +271,19 @@ def test_classifier_separates_the_real_test_targets_of_the_builtin_sequence(tmp_
     test_targets = [pipeline.target_images(task, "test", 32, data_dir).batch(50) for task in tasks]
     accuracies = domain_classifier.accuracy_per_task(classifier, test_targets)
     assert min(accuracies) >= 0.95, accuracies
+
+
+def test_mean_quality_is_the_mean_of_the_per_image_metrics_over_batches_of_any_size():
+    # Its sums are compiled (one graph per batch shape); the per-image functions run op by op.
+    from hyper_lifelong_gan.evaluation.scores import MeanQuality
+    from hyper_lifelong_gan.metrics import image_quality
+
+    rng = np.random.default_rng(3)
+    outputs, targets = (tf.constant(rng.uniform(-1, 1, (5, 16, 16, 3)), tf.float32) for _ in range(2))
+    quality = MeanQuality()
+    for start, end in ((0, 2), (2, 4), (4, 5)):  # the last batch is smaller
+        quality.update(None, outputs[start:end], targets[start:end])
+    result = quality.result()
+    for name, metric in (("l1", image_quality.l1), ("psnr", image_quality.psnr), ("ssim", image_quality.ssim)):
+        # float32 sums of five values: a few units in the last place.
+        assert result[name] == pytest.approx(float(np.mean(metric(outputs, targets))), rel=1e-5), name
