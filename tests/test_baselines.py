@@ -78,3 +78,24 @@ def test_baseline_rows_of_a_stage_dependent_baseline():
     ]
     with pytest.raises(ValueError, match="baseline matrix must be 2 x 2"):
         tables.continual_matrix_table("l1", ["a", "b"], [[0.5, None], [0.4, 0.6]], baseline=[[0.1]])
+
+
+def test_a_recorded_baseline_is_recalled_not_computed_again(tmp_path, monkeypatch):
+    # A later process of a run (the next block of tasks, a resume) reads each task's
+    # mean-colour baseline from results.json; a task with none recorded is computed.
+    greys, blacks = parse_tasks(f"greys={_pairs_folder(tmp_path / 'greys')},"
+                                f"blacks={_pairs_folder(tmp_path / 'blacks')}")
+    config = dataclasses.replace(
+        TrainConfig(), image_size=16, batch_size=2, data_dir=str(tmp_path / "tfds"), eval_examples=0
+    )
+    monkeypatch.setattr(evaluation, "_MEAN_COLOUR_SCORES", {})
+    recorded = {"l1": [[None, None], [0.25, None]], "psnr": [[None, None], [12.0, None]],
+                "ssim": [[None, None], [0.5, None]]}
+    evaluation.recall_mean_colour_scores([greys, blacks], config, recorded)
+    computed = []
+    monkeypatch.setattr(evaluation, "mean_target_colour",
+                        lambda task, config: computed.append(task.name) or np.zeros(3))
+    assert evaluation.mean_colour_scores(greys, config) == {"l1": 0.25, "psnr": 12.0, "ssim": 0.5}
+    assert computed == []
+    assert evaluation.mean_colour_scores(blacks, config)["l1"] == pytest.approx(1.0, abs=1e-5)
+    assert computed == ["blacks"]

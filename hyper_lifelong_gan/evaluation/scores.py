@@ -153,10 +153,15 @@ def mean_target_colour(task, config):
     return total / max(pixels, 1)
 
 
+def _mean_colour_key(task, config):
+    return (task.name, config.image_size, config.data_dir, config.eval_examples)
+
+
 def mean_colour_scores(task, config):
     """{metric: value} of the trivial paired baseline: every test output is a flat image
-    of the training targets' mean colour (computed once per task and size)."""
-    key = (task.name, config.image_size, config.data_dir, config.eval_examples)
+    of the training targets' mean colour (computed once per task and size, or taken from
+    the run's record: `recall_mean_colour_scores`)."""
+    key = _mean_colour_key(task, config)
     if key not in _MEAN_COLOUR_SCORES:
         colour = tf.constant(mean_target_colour(task, config), tf.float32)
         quality = MeanQuality()
@@ -164,6 +169,23 @@ def mean_colour_scores(task, config):
             quality.update(inputs, tf.broadcast_to(colour, tf.shape(targets)), targets)
         _MEAN_COLOUR_SCORES[key] = quality.result()
     return _MEAN_COLOUR_SCORES[key]
+
+
+def recall_mean_colour_scores(tasks, config, baselines):
+    """Takes each task's mean-colour baseline from a run's record (results.json's
+    "baselines": per metric, a row per stage) where it holds one, so a later process of
+    the run (the next block of tasks, a resume) does not compute it again: a 100-task
+    run's blocks spent a third of their evaluation on it. The baseline does not depend
+    on the stage, so any recorded row serves."""
+    for index, task in enumerate(tasks):
+        recorded = {}
+        for name in PAIRED_METRICS:
+            column = [row[index] for row in baselines.get(name, ()) if index < len(row) and row[index] is not None]
+            if not column:
+                break
+            recorded[name] = column[0]
+        else:
+            _MEAN_COLOUR_SCORES.setdefault(_mean_colour_key(task, config), recorded)
 
 
 def grayscale(images):

@@ -59,7 +59,9 @@ class TaskMode:
     - `restore_generators(task)`: the generators saved after learning `task`;
     - `start_task(previous, task_index) -> TaskSetup`, inside `strategy.scope()`;
     - `evaluate(generators, upto, indices=None) -> {metric: [value of task j for j <= upto]}`,
-      None for a task j not in `indices` (default: every task j <= upto).
+      None for a task j not in `indices` (default: every task j <= upto);
+    - `recall(results)`: what the run's results.json spares the evaluation from computing
+      again (nothing, unless a mode says otherwise).
     """
 
     def __init__(self, config, tasks, method, strategy, policy, jit_compile):
@@ -70,6 +72,9 @@ class TaskMode:
         self.policy = policy
         self.jit_compile = jit_compile
         self.generator_config = config_lib.generator_config(config)
+
+    def recall(self, results):
+        pass
 
 
 class PairedMode(TaskMode):
@@ -102,6 +107,10 @@ class PairedMode(TaskMode):
 
     def evaluate(self, generators, upto, indices=None):
         return scores.evaluate_paired(generators, self.tasks, self.config, upto, indices)
+
+    def recall(self, results):
+        """The tasks' mean-colour baselines, computed once per run, not once per process."""
+        scores.recall_mean_colour_scores(self.tasks, self.config, results.get("baselines", {}))
 
 
 class UnpairedMode(TaskMode):

@@ -291,6 +291,7 @@ def open_run(config, tasks, method, policy, strategy, files, interrupt_after_ste
         results = workdir_lib.extend_results(results, tasks)
         if files.chief:
             write_json_atomically(os.path.join(workdir, RESULTS), results)
+    mode.recall(results)
     writer = files.summary_writer(os.path.join(workdir, "tensorboard"))
     summaries.write_hparams(writer, config)
     run = RunState(
