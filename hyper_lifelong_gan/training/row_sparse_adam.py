@@ -29,6 +29,8 @@ the same rows in the same order. Two workers on one 2-core machine (ngf 4) took
 import keras
 import tensorflow as tf
 
+from hyper_lifelong_gan.layers.task_selection import gather_rows
+
 
 def summed_rows(gradient):
     """(indices, values) of a `tf.IndexedSlices` with the values of repeated indices
@@ -69,12 +71,6 @@ def all_gather_row_gradients(context, gradients):
     return summed
 
 
-def _tf_variable(variable):
-    """The `tf.Variable` of a Keras variable (a gather then reads only its rows); under a
-    distribution strategy the optimizer is handed the `tf.Variable` itself."""
-    return variable.value if isinstance(variable, keras.Variable) else variable
-
-
 class RowSparseAdam(keras.optimizers.Adam):
     """`keras.optimizers.Adam` whose update of a row-sparse gradient (`tf.IndexedSlices`)
     touches only the rows it names: their moments and values (see the module
@@ -96,11 +92,13 @@ class RowSparseAdam(keras.optimizers.Adam):
         index = self._get_variable_index(variable)
         momentum, velocity = self._momentums[index], self._velocities[index]
         # Adam's formulas (keras.optimizers.Adam.update_step), on the gathered rows.
-        m = tf.gather(_tf_variable(momentum), indices)
-        v = tf.gather(_tf_variable(velocity), indices)
+        # Gathered from the variables themselves, reading only these rows (`gather_rows`;
+        # under a distribution strategy the optimizer is handed the `tf.Variable` itself).
+        m = gather_rows(momentum, indices)
+        v = gather_rows(velocity, indices)
         m = m + (rows_gradient - m) * (1 - beta_1)
         v = v + (tf.square(rows_gradient) - v) * (1 - beta_2)
-        values = tf.gather(_tf_variable(variable), indices) - (m * alpha) / (tf.sqrt(v) + epsilon)
+        values = gather_rows(variable, indices) - (m * alpha) / (tf.sqrt(v) + epsilon)
         self.assign(momentum, tf.IndexedSlices(m, indices))
         self.assign(velocity, tf.IndexedSlices(v, indices))
         self.assign(variable, tf.IndexedSlices(values, indices))
