@@ -173,17 +173,23 @@ def define_config_flags(flag_values=None, skip=(), default=None, help_text=None)
 
 def config_from_flags(flag_values=None, skip=(), base=None):
     """The `TrainConfig` of flags defined by `define_config_flags`: the fields' defaults,
-    then `base` ({field: value}), then every flag whose value is not None."""
+    then `base` ({field: value}), then every flag whose value is not None.
+
+    Raises:
+        config.InvalidConfig: a flag named that tunes a choice not made (e.g.
+            --distill_runs without --distillation=sampled), even at its default value.
+    """
     from absl import flags
 
     from hyper_lifelong_gan import config as config_lib
 
     flag_values = flags.FLAGS if flag_values is None else flag_values
+    names = [field.name for field in dataclasses.fields(config_lib.TrainConfig) if field.name not in skip]
     values = dict(base or {})
-    for field in dataclasses.fields(config_lib.TrainConfig):
-        if field.name not in skip and flag_values[field.name].value is not None:
-            values[field.name] = flag_values[field.name].value
-    return config_lib.TrainConfig(**values)
+    values.update({name: flag_values[name].value for name in names if flag_values[name].value is not None})
+    config = config_lib.TrainConfig(**values)
+    config_lib.check_distillation(config, given={name for name in names if flag_values[name].present})
+    return config
 
 
 def begin(problem):

@@ -8,7 +8,9 @@ import distilling_step
 import numpy as np
 import pytest
 import tensorflow as tf
+from absl import flags
 
+from hyper_lifelong_gan import cli
 from hyper_lifelong_gan import config as config_lib
 from hyper_lifelong_gan.layers.task_selection import TaskRuns
 from hyper_lifelong_gan.models import build_generator
@@ -241,6 +243,21 @@ def test_passes_and_runs_tune_sampled_distillation_only():
     for name in ("distill_passes", "distill_runs"):
         with pytest.raises(config_lib.InvalidConfig, match=f"--{name}=0 is not allowed"):
             config_lib.validate(dataclasses.replace(RUNNABLE, distillation="sampled", **{name: 0}))
+
+
+def test_a_tuning_flag_named_without_sampled_is_refused_even_at_its_default():
+    """A config off its defaults is refused above; on a command line, naming the flag is
+    enough (a run recorded with 4 runs, the former default, still resumes at auto)."""
+    def config_from(*argv):
+        flag_values = cli.define_config_flags(flags.FlagValues())
+        flag_values(["train.py", *argv])
+        return cli.config_from_flags(flag_values)
+
+    for flag in ("--distill_runs=4", "--distill_runs=6", "--distill_passes=2"):
+        with pytest.raises(config_lib.InvalidConfig, match="tunes --distillation=sampled, not --distillation=exact"):
+            config_from("--distillation=exact", flag)
+        assert config_from("--distillation=sampled", flag).distillation == "sampled"
+    assert config_from("--distillation=exact").distill_runs == 6
 
 
 # Every conv kind, with task-conditional and with shared instance norms.

@@ -151,11 +151,13 @@ def _changed(config, name):
     return getattr(config, name) not in (default, FORMER_DEFAULTS.get(name, default))
 
 
-def check_distillation(config):
+def check_distillation(config, given=None):
     """Refuses the fields that tune --distillation=sampled (the one choice that draws
-    earlier tasks) with another choice."""
+    earlier tasks) with another choice: those named in `given` (the flags of a command
+    line, whatever their value), or, without `given`, those off their default."""
     for name in ("distill_passes", "distill_runs"):
-        if config.distillation != "sampled" and _changed(config, name):
+        tuned = name in given if given is not None else _changed(config, name)
+        if config.distillation != "sampled" and tuned:
             raise InvalidConfig(
                 f"--{name} tunes --distillation=sampled, not --distillation={config.distillation}; "
                 f"pass --distillation=sampled as well, or leave out --{name}."
