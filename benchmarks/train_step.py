@@ -35,6 +35,7 @@ instead. --nomemory skips it.
 """
 
 import dataclasses
+import itertools
 import json
 import os
 import random
@@ -85,6 +86,7 @@ flags.DEFINE_string("jit_compile", "auto", "XLA for every case but the XLA ones:
 flags.DEFINE_bool("memory", True, "Measure each case's peak memory in a fresh subprocess.")
 flags.DEFINE_string("case", "", "Internal: run this one case and print its memory as JSON.")
 FLAGS = flags.FLAGS
+STEP_SEEDS = 200  # the steps of a toy task: a case's steps take these seeds in turn
 
 
 flags.register_validator(
@@ -188,9 +190,11 @@ def build_project_step(spec):
         make_optimizer(config, discriminator.trainable_variables, "float32"), jit_compile=spec["jit"],
     )
     inputs, targets, z = batch(sizes(), config.z_dim)
-    seed = tf.constant((1, 2))
-    step._step.get_concrete_function(inputs, targets, z, seed)  # trace now, not in the first step
-    return lambda: step(inputs, targets, z, seed)["g_total"]
+    # A seed per step, as in a run: sampled distillation draws its tasks from it, so a
+    # case's steps distil the tasks a run's steps would, not the same few in every step.
+    seeds = itertools.cycle([tf.constant((1, index)) for index in range(STEP_SEEDS)])
+    step._step.get_concrete_function(inputs, targets, z, next(seeds))  # trace now, not in the first step
+    return lambda: step(inputs, targets, z, next(seeds))["g_total"]
 
 
 # ----------------------------------------------------------------- the plain Keras step
