@@ -247,7 +247,7 @@ def test_passes_and_runs_tune_sampled_distillation_only():
 
 def test_a_tuning_flag_named_without_sampled_is_refused_even_at_its_default():
     """A config off its defaults is refused above; on a command line, naming the flag is
-    enough (a run recorded with 4 runs, the former default, still resumes at auto)."""
+    enough (a run recorded with 4 runs, the former default, still resumes with the flag left out)."""
     def config_from(*argv):
         flag_values = cli.define_config_flags(flags.FlagValues())
         flag_values(["train.py", *argv])
