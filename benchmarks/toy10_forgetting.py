@@ -17,12 +17,15 @@ Per run, from its test L1 matrix (M[i][j]: L1 of task j after learning task i, 1
   M[9][j] - M[j][j] (positive: worse);
 - worst task: the task whose L1 grew most relative to just after it was learned,
   M[9][j] / M[j][j] - 1;
-- over the bar: how many tasks grew by more than --bar (15%) relative.
+- over the bar: how many tasks grew by more than --bar (15%) relative;
+- the earlier tasks' L1 just after each was learned and after the last task, each
+  averaged over tasks 1-9 (their difference is the mean forgetting): a setting that
+  learns the tasks better has more to forget.
 
-Per setting: the mean forgetting of every seed and their average, and that average
-against exact's average. (A ratio per seed means little: exact's own mean
-forgetting is near zero, or negative, on some seeds.) The table is printed and
-written to OUT_DIR/summary.md and OUT_DIR/summary.json.
+Per setting: the mean forgetting of every seed and their average, that average
+against exact's average, and the two L1 levels averaged over the seeds. (A ratio per
+seed means little: exact's own mean forgetting is near zero, or negative, on some
+seeds.) The table is printed and written to OUT_DIR/summary.md and OUT_DIR/summary.json.
 """
 
 import argparse
@@ -88,6 +91,10 @@ def run_summary(matrix, bar=0.15):
     worst = max(range(last), key=lambda task: changes[task])
     return {
         "mean_forgetting": mean_forgetting("l1", matrix),
+        # Where the earlier tasks start and end: a setting that learns them better
+        # has more to forget, so the levels say what the forgetting leaves.
+        "earlier_learned": sum(matrix[task][task] for task in range(last)) / last,
+        "earlier_final": sum(matrix[last][task] for task in range(last)) / last,
         "worst_task": worst + 1,
         "worst_change": changes[worst],
         "over_bar": sum(change > bar for change in changes),
@@ -101,8 +108,11 @@ def summarize(runs_by_setting, bar=0.15):
     table = {}
     for setting, runs in runs_by_setting.items():
         summaries = {seed: run_summary(results["metrics"]["l1"], bar) for seed, results in runs.items()}
-        average = sum(s["mean_forgetting"] for s in summaries.values()) / len(summaries)
-        table[setting] = {"runs": summaries, "mean_forgetting": average}
+        def average(key):
+            return sum(s[key] for s in summaries.values()) / len(summaries)
+
+        table[setting] = {"runs": summaries, **{key: average(key) for key in
+                                                ("mean_forgetting", "earlier_learned", "earlier_final")}}
     exact = table.get("exact", {}).get("mean_forgetting")
     for row in table.values():
         row["against_exact"] = row["mean_forgetting"] / exact if exact and exact > 0 else None
@@ -111,7 +121,7 @@ def summarize(runs_by_setting, bar=0.15):
 
 def markdown(table, seeds, bar=0.15):
     header = (["distillation"] + [f"seed {seed}" for seed in seeds]
-              + ["mean", "vs exact", f"seeds with a task > +{bar:.0%}"])
+              + ["mean", "vs exact", f"seeds with a task > +{bar:.0%}", "earlier tasks' L1: learned, final"])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for setting, row in table.items():
         cells = [SETTINGS[setting][0]]
@@ -120,7 +130,8 @@ def markdown(table, seeds, bar=0.15):
             cells.append(f"{run['mean_forgetting']:.4f} (task {run['worst_task']} {run['worst_change']:+.1%})")
         ratio = row["against_exact"]
         over = sum(run["over_bar"] > 0 for run in row["runs"].values())
-        cells += [f"{row['mean_forgetting']:.4f}", "-" if ratio is None else f"{ratio:.2f}x", f"{over} of {len(seeds)}"]
+        cells += [f"{row['mean_forgetting']:.4f}", "-" if ratio is None else f"{ratio:.2f}x", f"{over} of {len(seeds)}",
+                  f"{row['earlier_learned']:.4f}, {row['earlier_final']:.4f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -19,6 +19,8 @@ def test_run_summary_reads_the_diagonal_and_the_last_row():
     assert (summary["worst_task"], summary["over_bar"]) == (1, 1)  # the last task is not an earlier one
     assert summary["worst_change"] == pytest.approx(0.2)
     assert summary["final_mean"] == pytest.approx((0.12 + 0.19 + 0.50) / 3)
+    assert summary["earlier_learned"] == pytest.approx((0.10 + 0.20) / 2)
+    assert summary["earlier_final"] == pytest.approx((0.12 + 0.19) / 2)
 
 
 def test_against_exact_is_the_ratio_of_the_seed_averages_and_left_out_when_exact_does_not_forget():
@@ -33,7 +35,7 @@ def test_against_exact_is_the_ratio_of_the_seed_averages_and_left_out_when_exact
     assert table["exact"]["mean_forgetting"] == pytest.approx(0.005)
     assert table["passes1"]["against_exact"] == pytest.approx(1.5)
     text = bench.markdown(table, [0, 1])
-    assert "| 1 pass | 0.0150 (task 1 +30.0%) | 0.0000" in text and "| 1.50x | 1 of 2 |" in text
+    assert "| 1 pass | 0.0150 (task 1 +30.0%) | 0.0000" in text and "| 1.50x | 1 of 2 | 0.1000, 0.1075 |" in text
 
     runs["exact"] = {0: results([0.1, 0.1, 0.1], [0.09, 0.1, 0.1])}
     runs["passes1"] = {0: runs["passes1"][0]}
