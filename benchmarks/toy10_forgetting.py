@@ -108,11 +108,9 @@ def summarize(runs_by_setting, bar=0.15):
     table = {}
     for setting, runs in runs_by_setting.items():
         summaries = {seed: run_summary(results["metrics"]["l1"], bar) for seed, results in runs.items()}
-        def average(key):
-            return sum(s[key] for s in summaries.values()) / len(summaries)
-
-        table[setting] = {"runs": summaries, **{key: average(key) for key in
-                                                ("mean_forgetting", "earlier_learned", "earlier_final")}}
+        averages = {key: sum(run[key] for run in summaries.values()) / len(summaries)
+                    for key in ("mean_forgetting", "earlier_learned", "earlier_final")}
+        table[setting] = {"runs": summaries, **averages}
     exact = table.get("exact", {}).get("mean_forgetting")
     for row in table.values():
         row["against_exact"] = row["mean_forgetting"] / exact if exact and exact > 0 else None
